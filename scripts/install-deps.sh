@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything fdscope needs to build and test, from Debian's archive
+# (and npm, for the JavaScript test fixtures), then fetches libunwind's source.
+# Safe to run again: installed packages are skipped.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake ninja-build pkg-config dpkg-dev file
+  libfmt-dev libsimdjson-dev nlohmann-json3-dev libdw-dev libelf-dev libiberty-dev
+  libgtest-dev libgmock-dev
+  python3 nodejs procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  sudo "$top/scripts/fetch-libunwind.sh"
+  sudo chown -R "$(id -u):$(id -g)" "$top/third_party"
+else
+  "$top/scripts/fetch-libunwind.sh"
+fi

@@ -1,0 +1,14 @@
+// C++ names in dumps are demangled in the process, so that dumps taken from
+// a signal handler carry readable names too.
+#pragma once
+
+#include "json_writer.h"
+
+namespace fdscope {
+
+// Writes the demangled form of `name` (escaped, without quotes) and returns
+// true; false (nothing written) if it is not a C++ name or cannot be
+// demangled within the shim's bounds.
+bool demangle_to(const char* name, JsonWriter& w);
+
+}  // namespace fdscope

@@ -1,0 +1,25 @@
+// Writing a dump: the still-open descriptors, each with its creating call
+// site, reconciled with /proc/self/fd, as JSON Lines (docs/dump-format.md).
+//
+// Async-signal-safe by construction: raw system calls only, memory from an
+// anonymous mapping, no lock but a try-lock that makes a concurrent second
+// dump give way, slots copied under their seqlocks (busy ones skipped).
+#pragma once
+
+namespace fdscope {
+
+enum class Reason { kThreshold, kEmfile, kSignal, kExit, kRequest };
+
+const char* reason_name(Reason r);
+
+// Writes one dump to `path` (nullptr: the `output` option). Returns 0, or
+// -errno if it could not be written (-EBUSY: another dump was under way;
+// -ECANCELED: max_dumps reached).
+int write_dump(Reason reason, const char* path);
+
+// Dumps written by this process so far.
+unsigned dumps_written();
+
+void dump_after_fork();
+
+}  // namespace fdscope

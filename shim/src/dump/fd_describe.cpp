@@ -1,0 +1,196 @@
+#include "fd_describe.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "../sys.h"
+#include "../text.h"
+
+namespace fdscope {
+namespace {
+
+class Out {
+ public:
+  Out(char* buf, size_t cap) : buf_(buf), cap_(cap) { buf_[0] = 0; }
+  Out& add(const char* s) { return add(s, strlen(s)); }
+  Out& add(const char* s, size_t n) {
+    if (n > cap_ - 1 - len_) n = cap_ - 1 - len_;
+    memcpy(buf_ + len_, s, n);
+    len_ += n;
+    buf_[len_] = 0;
+    return *this;
+  }
+  Out& num(uint64_t v) {
+    char t[20];
+    return add(t, format_u64(t, v));
+  }
+  size_t len() const { return len_; }
+
+ private:
+  char* buf_;
+  size_t cap_;
+  size_t len_ = 0;
+};
+
+bool starts_with(const char* s, const char* prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void format_ipv4(const unsigned char* a, Out& o) {
+  for (int i = 0; i < 4; ++i) {
+    if (i) o.add(".");
+    o.num(a[i]);
+  }
+}
+
+// RFC 5952 text: lower-case hex, the longest run (>= 2) of zero groups as ::,
+// and v4-mapped addresses as ::ffff:a.b.c.d.
+void format_ipv6(const unsigned char* a, Out& o) {
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (memcmp(a, kMapped, 12) == 0) {
+    o.add("::ffff:");
+    format_ipv4(a + 12, o);
+    return;
+  }
+  unsigned g[8];
+  for (int i = 0; i < 8; ++i) g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+  int best = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    if (g[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && g[j] == 0) ++j;
+    if (j - i > best_len) best = i, best_len = j - i;
+    i = j;
+  }
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      o.add("::");
+      i += best_len - 1;
+      continue;
+    }
+    if (i > 0 && i != best + best_len) o.add(":");
+    char t[8];
+    o.add(t, format_hex(t, g[i]));
+  }
+}
+
+const char* kind_of(unsigned mode, const char* link) {
+  if (starts_with(link, "anon_inode:")) {
+    const char* what = link + 11;
+    if (strcmp(what, "[eventfd]") == 0) return "eventfd";
+    if (strcmp(what, "[eventpoll]") == 0) return "epoll";
+    if (strcmp(what, "[timerfd]") == 0) return "timerfd";
+    if (strcmp(what, "[signalfd]") == 0) return "signalfd";
+    if (strcmp(what, "inotify") == 0) return "inotify";
+    return "other";
+  }
+  if (starts_with(link, "/memfd:")) return "memfd";
+  switch (mode & S_IFMT) {
+    case S_IFSOCK: return "socket";
+    case S_IFIFO: return starts_with(link, "pipe:") ? "pipe" : "fifo";
+    case S_IFDIR: return "dir";
+    case S_IFREG: return "file";
+    case S_IFCHR:
+      return starts_with(link, "/dev/pts/") || strcmp(link, "/dev/ptmx") == 0 ? "pty" : "chr";
+    default: return "other";
+  }
+}
+
+void describe_socket(int fd, const FdRecord* rec, Out& o) {
+  int domain = 0, type = 0, listening = 0;
+  unsigned len = sizeof(int);
+  sys::ops.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+  len = sizeof(int);
+  sys::ops.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+  len = sizeof(int);
+  sys::ops.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+
+  const char* proto = nullptr;
+  if (domain == AF_INET || domain == AF_INET6) {
+    proto = type == SOCK_STREAM ? "tcp" : type == SOCK_DGRAM ? "udp" : "raw";
+  } else if (domain == AF_UNIX) {
+    proto = type == SOCK_STREAM ? "unix" : type == SOCK_DGRAM ? "unix-dgram" : "unix-seqpacket";
+  } else if (domain == AF_NETLINK) {
+    o.add("netlink");
+    return;
+  } else {
+    o.add("socket family ").num((unsigned)domain);
+    return;
+  }
+  o.add(proto);
+
+  sockaddr_storage local{}, peer{};
+  unsigned llen = sizeof(local), plen = sizeof(peer);
+  bool have_local = sys::ops.getsockname(fd, (sockaddr*)&local, &llen) == 0;
+  bool have_peer = sys::ops.getpeername(fd, (sockaddr*)&peer, &plen) == 0;
+  char text[256];
+  if (have_local && format_sockaddr(&local, llen, text, sizeof(text)) > 0) o.add(" ").add(text);
+  if (listening) {
+    o.add(" (listening)");
+    return;
+  }
+  if (have_peer && format_sockaddr(&peer, plen, text, sizeof(text)) > 0) {
+    o.add(" -> ").add(text);
+  } else if (rec && rec->peer_len > 0 &&
+             format_sockaddr(rec->peer, rec->peer_len, text, sizeof(text)) > 0) {
+    o.add(" -> ").add(text).add(" (not connected)");
+  }
+}
+
+}  // namespace
+
+size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap) {
+  Out o(out, cap);
+  if (len < sizeof(sa_family_t)) return 0;
+  sa_family_t family;
+  memcpy(&family, addr, sizeof(family));
+  if (family == AF_INET && len >= sizeof(sockaddr_in)) {
+    sockaddr_in in;
+    memcpy(&in, addr, sizeof(in));
+    format_ipv4((const unsigned char*)&in.sin_addr, o);
+    o.add(":").num(ntohs(in.sin_port));
+  } else if (family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 in6;
+    memcpy(&in6, addr, sizeof(in6));
+    o.add("[");
+    format_ipv6(in6.sin6_addr.s6_addr, o);
+    o.add("]:").num(ntohs(in6.sin6_port));
+  } else if (family == AF_UNIX) {
+    const char* path = (const char*)addr + offsetof(sockaddr_un, sun_path);
+    size_t n = len - offsetof(sockaddr_un, sun_path);
+    if (n == 0) return 0;  // unnamed
+    if (path[0] == 0) {
+      o.add("@").add(path + 1, n - 1);  // abstract namespace
+    } else {
+      o.add(path, strnlen(path, n));
+    }
+  }
+  return o.len();
+}
+
+void describe_fd(int proc_fd_dir, int fd, const FdRecord* rec, FdDescription* out) {
+  char name[16];
+  name[format_u64(name, (uint64_t)fd)] = 0;
+  char link[kTargetMax];
+  long n = sys::ops.readlinkat(proc_fd_dir, name, link, sizeof(link) - 1);
+  link[n > 0 ? n : 0] = 0;
+  struct stat st{};
+  unsigned mode = sys::ops.fstat(fd, &st) == 0 ? st.st_mode : 0;
+
+  out->kind = kind_of(mode, link);
+  Out o(out->target, sizeof(out->target));
+  if (strcmp(out->kind, "socket") == 0) {
+    describe_socket(fd, rec, o);
+  } else {
+    o.add(link);
+  }
+}
+
+}  // namespace fdscope

@@ -1,0 +1,117 @@
+#include "json_writer.h"
+
+#include <string.h>
+
+#include "../sys.h"
+#include "../text.h"
+
+namespace fdscope {
+
+void JsonWriter::put(const char* s, size_t n) {
+  while (n > 0) {
+    if (len_ == cap_) flush();
+    if (error_) return;
+    size_t k = cap_ - len_ < n ? cap_ - len_ : n;
+    memcpy(buf_ + len_, s, k);
+    len_ += k;
+    s += k;
+    n -= k;
+  }
+}
+
+void JsonWriter::flush() {
+  if (len_ == 0 || error_) {
+    len_ = 0;
+    return;
+  }
+  long r = sys::write_all(fd_, buf_, len_);
+  if (r < 0) error_ = (int)r;
+  written_ += len_;
+  len_ = 0;
+}
+
+JsonWriter& JsonWriter::raw(const char* s) { return raw(s, strlen(s)); }
+JsonWriter& JsonWriter::raw(const char* s, size_t n) {
+  put(s, n);
+  return *this;
+}
+
+namespace {
+// Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
+size_t utf8_len(const unsigned char* s, size_t n) {
+  unsigned char c = s[0];
+  size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  if (len == 0 || len > n) return 0;
+  for (size_t i = 1; i < len; ++i)
+    if ((s[i] & 0xc0) != 0x80) return 0;
+  if (len == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))) return 0;
+  if (len == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))) return 0;
+  return len;
+}
+}  // namespace
+
+// Paths are bytes, not text: a byte that is not part of valid UTF-8 is
+// written as \u00XX (its Latin-1 reading), so every line stays valid JSON.
+void JsonWriter::escaped(const char* s, size_t n) {
+  size_t run = 0;  // copy unescaped runs in one piece
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) {
+      size_t len = utf8_len((const unsigned char*)s + i, n - i);
+      if (len) {
+        i += len - 1;
+        continue;
+      }
+    } else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+      continue;
+    }
+    put(s + run, i - run);
+    run = i + 1;
+    char esc[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+    if (c == '"') put("\\\"", 2);
+    else if (c == '\\') put("\\\\", 2);
+    else if (c == '\n') put("\\n", 2);
+    else if (c == '\t') put("\\t", 2);
+    else put(esc, 6);
+  }
+  put(s + run, n - run);
+}
+
+JsonWriter& JsonWriter::str(const char* s) { return str(s, s ? strlen(s) : 0); }
+JsonWriter& JsonWriter::str(const char* s, size_t n) {
+  put("\"", 1);
+  if (s) escaped(s, n);
+  put("\"", 1);
+  return *this;
+}
+
+JsonWriter& JsonWriter::u64(uint64_t v) {
+  char tmp[20];
+  put(tmp, format_u64(tmp, v));
+  return *this;
+}
+
+JsonWriter& JsonWriter::i64(int64_t v) {
+  if (v < 0) {
+    put("-", 1);
+    return u64((uint64_t)0 - (uint64_t)v);
+  }
+  return u64((uint64_t)v);
+}
+
+JsonWriter& JsonWriter::hex(uint64_t v) {
+  char tmp[20] = {'"', '0', 'x'};
+  unsigned n = 3 + format_hex(tmp + 3, v);
+  tmp[n++] = '"';
+  put(tmp, n);
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(const char* k) {
+  put(",\"", 2);
+  put(k, strlen(k));
+  put("\":", 2);
+  return *this;
+}
+
+}  // namespace fdscope

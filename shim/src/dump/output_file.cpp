@@ -1,0 +1,111 @@
+#include "output_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../sys.h"
+#include "../text.h"
+
+namespace fdscope {
+namespace {
+
+char g_tmpdir[kPathMax] = "/tmp";
+char g_chosen[kPathMax];  // this process's dump file, once created
+int g_chosen_pid;
+
+void expand(const char* tmpl, char* out, unsigned cap) {
+  LineBuf b;
+  for (const char* p = tmpl; *p; ++p) {
+    if (p[0] == '%' && p[1] == 'p') {
+      b.add_u64((uint64_t)sys::getpid());
+      ++p;
+    } else if (p[0] == '%' && p[1] == 't') {
+      b.add_u64(sys::realtime_ns() / 1000000000u);
+      ++p;
+    } else {
+      b.add(p, 1);
+    }
+  }
+  unsigned n = b.size() < cap - 1 ? (unsigned)b.size() : cap - 1;
+  memcpy(out, b.c_str(), n);
+  out[n] = 0;
+}
+
+constexpr int kAppend = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+
+}  // namespace
+
+void output_init() {
+  const char* t = getenv("TMPDIR");
+  if (t && *t && strlen(t) < kPathMax - 64) {
+    memcpy(g_tmpdir, t, strlen(t) + 1);
+  }
+}
+
+void output_after_fork() { g_chosen[0] = 0; }
+
+int output_open(const char* override_path, bool* close_after, char* path_out, unsigned cap) {
+  *close_after = true;
+  const char* tmpl = override_path && *override_path ? override_path : options().output;
+  char defaults[kPathMax];
+  if (!*tmpl) {
+    LineBuf b;
+    b.add(g_tmpdir).add("/fdscope.%p.jsonl");
+    memcpy(defaults, b.c_str(), b.size() + 1);
+    tmpl = defaults;
+  }
+  if (strcmp(tmpl, "stderr") == 0) {
+    *close_after = false;
+    memcpy(path_out, "stderr", 7);
+    return 2;
+  }
+  // Explicit paths given for one dump (the API) are the caller's to manage.
+  if (override_path && *override_path) {
+    expand(tmpl, path_out, cap);
+    return (int)sys::ops.openat(AT_FDCWD, path_out, kAppend | O_CREAT, 0600);
+  }
+
+  int pid = sys::getpid();
+  if (g_chosen[0] && g_chosen_pid == pid) {
+    long fd = sys::ops.openat(AT_FDCWD, g_chosen, kAppend, 0);
+    if (fd != -ENOENT) {
+      memcpy(path_out, g_chosen, strlen(g_chosen) + 1);
+      return (int)fd;
+    }
+    // Deleted since the last dump: create it again below.
+  }
+  char base[kPathMax];
+  expand(tmpl, base, sizeof(base));
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    LineBuf name;
+    name.add(base);
+    if (attempt > 0) name.add(".").add_u64((uint64_t)attempt);
+    long fd = sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600);
+    if (fd == -EEXIST && attempt == 0) {
+      // A device or FIFO named on purpose (/dev/stderr, /dev/full, a pipe
+      // to a collector) is written to; an existing regular file is not.
+      long dev = sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_NONBLOCK, 0);
+      struct stat st{};
+      if (dev >= 0 && sys::ops.fstat((int)dev, &st) == 0 && !S_ISREG(st.st_mode)) {
+        memcpy(path_out, name.c_str(), name.size() + 1 <= cap ? name.size() + 1 : cap);
+        return (int)dev;
+      }
+      if (dev >= 0) sys::ops.close((int)dev);
+    }
+    if (fd == -EEXIST) continue;
+    if (fd >= 0) {
+      unsigned n = name.size() < sizeof(g_chosen) - 1 ? (unsigned)name.size() : sizeof(g_chosen) - 1;
+      memcpy(g_chosen, name.c_str(), n);
+      g_chosen[n] = 0;
+      g_chosen_pid = pid;
+      memcpy(path_out, g_chosen, n + 1 <= cap ? n + 1 : cap);
+    }
+    return (int)fd;
+  }
+  return -EEXIST;
+}
+
+}  // namespace fdscope

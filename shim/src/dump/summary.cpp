@@ -1,0 +1,132 @@
+#include "summary.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../options.h"
+#include "../stack_store.h"
+#include "../sys.h"
+#include "../text.h"
+
+namespace fdscope {
+namespace {
+
+constexpr int kTopSites = 5;
+
+// Frames of the C library and the loader say nothing about who leaked.
+bool is_runtime_library(const char* path) {
+  const char* base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+         strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0;
+}
+
+void add_frame(LineBuf& line, uint32_t stack, const Symbolizer& sym) {
+  StackView st = stack_frames(stack);
+  for (unsigned i = 0; i < st.depth; ++i) {
+    const ResolvedFrame* f = sym.find(st.frames[i]);
+    if (f && f->module >= 0 && is_runtime_library(sym.modules()[f->module].path)) continue;
+    if (f && f->name) {
+      line.add(f->name);
+      const char* path = sym.modules()[f->module].path;
+      const char* base = strrchr(path, '/');
+      line.add(" (").add(base ? base + 1 : path).add(")");
+    } else {
+      char hex[20] = "0x";
+      line.add(hex, 2 + format_hex(hex + 2, st.frames[i]));
+      line.add(f && f->module >= 0 ? "" : " (jit or unknown code)");
+    }
+    return;
+  }
+  line.add("(no stack)");
+}
+
+int open_log(bool* close_after) {
+  const char* where = options().log;
+  *close_after = false;
+  if (strcmp(where, "none") == 0) return -1;
+  if (strcmp(where, "stderr") == 0) return 2;
+  long fd = sys::ops.openat(AT_FDCWD, where,
+                            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  *close_after = fd >= 0;
+  return (int)fd;
+}
+
+}  // namespace
+
+bool SiteTally::init(Scratch& scratch, size_t max_sites) {
+  sites_ = scratch.alloc<Site>(max_sites + 1);
+  cap_ = sites_ ? max_sites + 1 : 0;
+  return sites_ != nullptr;
+}
+
+void SiteTally::add(uint32_t stack, const char* target) {
+  Site* s = nullptr;
+  for (size_t i = 0; i < used_; ++i)
+    if (sites_[i].stack == stack) s = &sites_[i];
+  if (!s) {
+    if (used_ == cap_) return;
+    s = &sites_[used_++];
+    s->stack = stack;
+  }
+  ++s->count;
+  // Keep the few most frequent targets (a bounded heavy-hitters count).
+  int free_slot = -1, least = 0;
+  for (int t = 0; t < kTargets; ++t) {
+    if (s->target_count[t] == 0) {
+      if (free_slot < 0) free_slot = t;
+      continue;
+    }
+    if (strncmp(s->target[t], target, kTargetLen - 1) == 0) {
+      ++s->target_count[t];
+      return;
+    }
+    if (s->target_count[t] < s->target_count[least]) least = t;
+  }
+  int slot = free_slot >= 0 ? free_slot : least;
+  if (free_slot < 0 && --s->target_count[least] > 0) return;
+  strncpy(s->target[slot], target, kTargetLen - 1);
+  s->target_count[slot] = 1;
+}
+
+void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
+  bool close_after;
+  int fd = open_log(&close_after);
+  if (fd < 0) return;
+  LineBuf head;
+  head.add("fdscope: pid ").add_i64(sys::getpid()).add(" dump ").add_u64(f.seq);
+  head.add(" (").add(reason_name(f.reason)).add("): ").add_u64(f.open).add(" open of limit ");
+  head.add_u64(f.limit).add(", ").add_u64(f.tracked).add(" tracked");
+  if (f.path) {
+    head.add(" -> ").add(f.path);
+  } else {
+    head.add("; the dump could not be written: ").add(errno_text(-f.error));
+  }
+  head.add("\n");
+  sys::write_all(fd, head.c_str(), head.size());
+
+  // Top sites by count: a selection pass per rank (k is tiny).
+  uint32_t shown[kTopSites] = {};
+  for (int rank = 0; rank < kTopSites; ++rank) {
+    const Site* best = nullptr;
+    for (size_t i = 0; i < used_; ++i) {
+      bool taken = false;
+      for (int r = 0; r < rank; ++r) taken |= shown[r] == sites_[i].stack + 1;
+      if (!taken && (!best || sites_[i].count > best->count)) best = &sites_[i];
+    }
+    if (!best) break;
+    shown[rank] = best->stack + 1;
+    int top = 0;
+    for (int t = 1; t < kTargets; ++t)
+      if (best->target_count[t] > best->target_count[top]) top = t;
+    LineBuf line;
+    line.add("fdscope:   ").add_u64(best->count).add(" x ");
+    add_frame(line, best->stack, sym);
+    line.add("  ").add(best->target[top]).add("\n");
+    sys::write_all(fd, line.c_str(), line.size());
+  }
+  if (close_after) sys::ops.close(fd);
+}
+
+}  // namespace fdscope

@@ -1,0 +1,45 @@
+// The short human-readable account of a dump, written to the `log` option
+// (stderr by default): why, how many of the limit, where the file went, and
+// the top call sites with their innermost program frame and main target.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dump.h"
+#include "scratch.h"
+#include "symbolizer.h"
+
+namespace fdscope {
+
+class SiteTally {
+ public:
+  bool init(Scratch& scratch, size_t max_sites);
+  void add(uint32_t stack, const char* target);
+
+  struct Facts {
+    Reason reason;
+    unsigned seq;
+    size_t open;
+    size_t tracked;
+    uint64_t limit;
+    const char* path;  // nullptr if the dump could not be written
+    int error;         // -errno of the failure
+  };
+  void write_log(const Facts& facts, const Symbolizer& sym) const;
+
+ private:
+  static constexpr int kTargets = 4;
+  static constexpr size_t kTargetLen = 120;
+  struct Site {
+    uint32_t stack;
+    uint32_t count;
+    uint32_t target_count[kTargets];
+    char target[kTargets][kTargetLen];
+  };
+  Site* sites_ = nullptr;
+  size_t cap_ = 0;
+  size_t used_ = 0;
+};
+
+}  // namespace fdscope

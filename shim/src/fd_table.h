@@ -1,0 +1,87 @@
+// The descriptor table: one slot per descriptor number, holding what the shim
+// knows about the descriptor that currently has that number.
+//
+// Concurrency: no global lock. Each slot is a seqlock. A writer (a hook on
+// any thread, possibly in a signal handler) takes the slot by moving its
+// sequence from even to odd, with a bounded spin: if it cannot (the slot is
+// held by the very code its signal interrupted), it gives up the record
+// rather than deadlock. Readers (the dump) copy a slot and retry if the
+// sequence moved; a slot still busy after a few tries is skipped, never torn.
+//
+// Memory: slots live in chunks of 1024, mapped on first use, so memory grows
+// with the highest descriptor number used, not with the limit.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <atomic>
+
+#include "calls.h"
+
+namespace fdscope {
+
+enum class SlotState : uint8_t { kEmpty = 0, kOpen = 1, kClosed = 2 };
+
+// Up to a unix socket path: enough for any peer address connect() records.
+constexpr unsigned kMaxPeer = 112;
+
+struct FdRecord {
+  SlotState state;
+  Call call;
+  uint32_t stack;          // interned creating stack, 0 = none
+  uint32_t connect_stack;  // interned stack of the last connect(), 0 = none
+  int32_t tid;
+  int32_t flags;           // open flags / socket type / pipe2 flags
+  uint16_t peer_len;
+  uint64_t created_mono_ns;
+  uint64_t closed_mono_ns;
+  uint32_t close_stack;
+  int32_t close_tid;
+  char thread[16];
+  unsigned char peer[kMaxPeer];  // sockaddr given to connect()
+};
+
+struct FdSlot {
+  std::atomic<uint32_t> seq;
+  FdRecord rec;
+};
+
+class FdTable {
+ public:
+  static constexpr unsigned kChunkBits = 10;
+  static constexpr unsigned kChunkSize = 1u << kChunkBits;
+  // The kernel's default nr_open; higher descriptors are left untracked
+  // (they still appear in dumps, as untracked).
+  static constexpr unsigned kMaxFds = 1u << 20;
+  static constexpr unsigned kMaxChunks = kMaxFds / kChunkSize;
+
+  // The slot for fd, mapping its chunk if `create`; nullptr if out of range
+  // or not mapped (or mapping failed).
+  FdSlot* slot(int fd, bool create);
+
+  // Number of slots that can exist (chunks mapped so far * chunk size).
+  unsigned capacity() const;
+
+  // Clears every slot in [first, last] whose record was created before
+  // `before_mono_ns`. Used for close_range/closefrom.
+  unsigned close_range(unsigned first, unsigned last, uint64_t before_mono_ns);
+
+  // After fork in the child: a slot held by another thread of the parent
+  // would stay held forever, so release every held slot.
+  void release_all_after_fork();
+
+ private:
+  std::atomic<FdSlot*> chunks_[kMaxChunks];
+};
+
+// Slot writes. begin_write returns false when the slot could not be taken in
+// bounded time; then the caller drops its update.
+bool begin_write(FdSlot& s);
+void end_write(FdSlot& s);
+// Consistent copy of a slot; false if it stayed busy.
+bool read_slot(const FdSlot& s, FdRecord* out);
+
+FdTable& fd_table();
+
+}  // namespace fdscope

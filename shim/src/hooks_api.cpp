@@ -1,0 +1,67 @@
+// The C API of hooks_api.h over the C++ core (tracker.h), and the public API
+// of fdscope.h.
+#include "hooks_api.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+
+#include "dump/dump.h"
+#include "sys.h"
+#include "thread_state.h"
+#include "tracker.h"
+#include "../include/fdscope.h"
+
+using namespace fdscope;
+
+namespace {
+__thread bool t_resolving __attribute__((tls_model("initial-exec")));
+}
+
+extern "C" {
+
+void* fdscope_next(const char* name) {
+  if (t_resolving) return nullptr;
+  t_resolving = true;
+  int saved = errno;
+  void* f = dlsym(RTLD_NEXT, name);
+  errno = saved;
+  t_resolving = false;
+  return f;
+}
+
+void fdscope_init(void) { ensure_init(); }
+unsigned long long fdscope_now_ns(void) { return sys::monotonic_ns(); }
+
+void fdscope_created(int fd, enum fdscope_call call, int flags) {
+  ensure_init();
+  on_created(fd, call, flags);
+}
+void fdscope_adopted(int fd, enum fdscope_call call) {
+  ensure_init();
+  on_adopted(fd, call);
+}
+void fdscope_create_failed(enum fdscope_call call) { on_create_failed(call); }
+void fdscope_closing(int fd) { on_closing(fd); }
+void fdscope_close_result(int fd, int rc) { on_close_result(fd, rc, errno); }
+void fdscope_closed_range(unsigned first, unsigned last, unsigned long long began_ns) {
+  on_closed_range(first, last, began_ns);
+}
+void fdscope_connect(int fd, const struct sockaddr* addr, socklen_t len) {
+  on_connect(fd, addr, len);
+}
+void fdscope_received(const struct msghdr* msg, enum fdscope_call call) {
+  ensure_init();
+  on_received(msg, call);
+}
+
+__attribute__((visibility("default"))) int fdscope_dump(const char* path) {
+  ensure_init();
+  int r = write_dump(Reason::kRequest, path);
+  if (r < 0) {
+    errno = -r;
+    return -1;
+  }
+  return 0;
+}
+
+}  // extern "C"

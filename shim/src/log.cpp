@@ -1,0 +1,11 @@
+#include "log.h"
+
+#include <string.h>
+
+#include "sys.h"
+
+namespace fdscope {
+
+void log_line_stderr(const char* line) { sys::write_all(2, line, strlen(line)); }
+
+}  // namespace fdscope

@@ -1,0 +1,166 @@
+#include "options.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+#include "text.h"
+#include "log.h"
+
+namespace fdscope {
+namespace {
+
+Options g_options;
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},     {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"PWR", SIGPWR},   {"SYS", SIGSYS},
+};
+
+bool equals(const char* s, unsigned n, const char* word) {
+  return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+// Accepts "0", a number, "SIGUSR2", "USR2", "SIGRTMIN+3", "RTMIN+3".
+bool parse_signal(const char* s, unsigned n, int* out) {
+  uint64_t v;
+  if (parse_u64(s, n, &v)) {
+    if (v != 0 && (v >= (uint64_t)NSIG || v == SIGKILL || v == SIGSTOP)) return false;
+    *out = (int)v;
+    return true;
+  }
+  if (n > 3 && memcmp(s, "SIG", 3) == 0) s += 3, n -= 3;
+  for (const SignalName& sig : kSignals)
+    if (equals(s, n, sig.name)) return *out = sig.number, true;
+  if (n >= 5 && memcmp(s, "RTMIN", 5) == 0) {
+    uint64_t off = 0;
+    if (n > 5 && (s[5] != '+' || !parse_u64(s + 6, n - 6, &off))) return false;
+    if ((int)off > SIGRTMAX - SIGRTMIN) return false;
+    *out = SIGRTMIN + (int)off;
+    return true;
+  }
+  return false;
+}
+
+bool parse_bool(const char* s, unsigned n, bool* out) {
+  if (equals(s, n, "1") || equals(s, n, "true") || equals(s, n, "yes")) return *out = true, true;
+  if (equals(s, n, "0") || equals(s, n, "false") || equals(s, n, "no")) return *out = false, true;
+  return false;
+}
+
+bool parse_path(const char* s, unsigned n, char* out) {
+  if (n == 0 || n >= kPathMax) return false;
+  memcpy(out, s, n);
+  out[n] = 0;
+  return true;
+}
+
+// Returns false if the value is bad; the option then keeps its default.
+bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, bool* known) {
+  *known = true;
+  uint64_t num;
+  if (equals(k, kn, "threshold")) {
+    bool pct = vn > 0 && v[vn - 1] == '%';
+    if (!parse_u64(v, pct ? vn - 1 : vn, &num)) return false;
+    if (pct ? num > 100 : num > 0x7fffffff) return false;
+    o->threshold = (uint32_t)num;
+    o->threshold_percent = pct;
+    return true;
+  }
+  if (equals(k, kn, "signal")) return parse_signal(v, vn, &o->signal);
+  if (equals(k, kn, "output")) return parse_path(v, vn, o->output);
+  if (equals(k, kn, "log")) return parse_path(v, vn, o->log);
+  if (equals(k, kn, "depth")) {
+    if (!parse_u64(v, vn, &num) || num < 1 || num > 64) return false;
+    o->depth = (unsigned)num;
+    return true;
+  }
+  if (equals(k, kn, "on_emfile")) return parse_bool(v, vn, &o->on_emfile);
+  if (equals(k, kn, "at_exit")) return parse_bool(v, vn, &o->at_exit);
+  if (equals(k, kn, "action")) {
+    if (equals(v, vn, "report")) return o->action = Action::kReport, true;
+    if (equals(v, vn, "abort")) return o->action = Action::kAbort, true;
+    return false;
+  }
+  if (equals(k, kn, "max_dumps")) {
+    if (!parse_u64(v, vn, &num) || num > 1000000) return false;
+    o->max_dumps = (unsigned)num;
+    return true;
+  }
+  if (equals(k, kn, "double_close")) {
+    if (equals(v, vn, "report")) return o->double_close = DoubleClose::kReport, true;
+    if (equals(v, vn, "abort")) return o->double_close = DoubleClose::kAbort, true;
+    if (equals(v, vn, "off")) return o->double_close = DoubleClose::kOff, true;
+    return false;
+  }
+  if (equals(k, kn, "metrics")) {
+    if (equals(v, vn, "none")) return o->metrics = Metrics::kNone, true;
+    if (equals(v, vn, "emf")) return o->metrics = Metrics::kEmf, true;
+    return false;
+  }
+  *known = false;
+  return false;
+}
+
+void complain(void (*error)(const char*), const char* what, const char* k, unsigned kn,
+              const char* v, unsigned vn) {
+  LineBuf line;
+  line.add("fdscope: ").add(what).add(" '").add(k, kn);
+  if (v) line.add("=").add(v, vn);
+  line.add("' in FDSCOPE_OPTIONS; keeping the default\n");
+  error(line.c_str());
+}
+
+void to_stderr(const char* line) { log_line_stderr(line); }
+
+}  // namespace
+
+void parse_options(const char* text, Options* out, void (*error)(const char*)) {
+  *out = Options{};
+  if (!text) return;
+  const char* p = text;
+  while (*p) {
+    const char* item = p;
+    while (*p && *p != ':' && *p != ',') ++p;
+    unsigned n = (unsigned)(p - item);
+    if (*p) ++p;
+    while (n > 0 && (*item == ' ' || *item == '\t')) ++item, --n;
+    while (n > 0 && (item[n - 1] == ' ' || item[n - 1] == '\t')) --n;
+    if (n == 0) continue;
+    const char* eq = static_cast<const char*>(memchr(item, '=', n));
+    if (!eq) {
+      complain(error, "option without a value", item, n, nullptr, 0);
+      continue;
+    }
+    unsigned kn = (unsigned)(eq - item), vn = n - kn - 1;
+    bool known;
+    if (!apply(out, item, kn, eq + 1, vn, &known)) {
+      if (known)
+        complain(error, "bad value for option", item, kn, eq + 1, vn);
+      else
+        complain(error, "unknown option", item, kn, nullptr, 0);
+    }
+  }
+}
+
+void load_options() {
+  const char* text = getenv("FDSCOPE_OPTIONS");
+  if (text && getauxval(AT_SECURE)) {
+    log_line_stderr("fdscope: FDSCOPE_OPTIONS ignored in a setuid/setgid process\n");
+    text = nullptr;
+  }
+  parse_options(text, &g_options, to_stderr);
+}
+
+const Options& options() { return g_options; }
+
+}  // namespace fdscope

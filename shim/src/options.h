@@ -1,0 +1,40 @@
+// FDSCOPE_OPTIONS: "key=value:key=value" (',' also separates), in the style
+// of ASAN_OPTIONS. Parsed once at start-up without allocating. A bad key or
+// value gets one line on stderr naming it; that key keeps its default.
+#pragma once
+
+#include <stdint.h>
+
+namespace fdscope {
+
+enum class Action : uint8_t { kReport, kAbort };
+enum class DoubleClose : uint8_t { kReport, kAbort, kOff };
+enum class Metrics : uint8_t { kNone, kEmf };
+
+constexpr unsigned kPathMax = 512;
+
+struct Options {
+  uint32_t threshold = 80;      // count, or percent of the soft limit
+  bool threshold_percent = true;
+  int signal = 12;              // SIGUSR2; 0 = none
+  char output[kPathMax] = "";   // empty: $TMPDIR/fdscope.%p.jsonl
+  char log[kPathMax] = "stderr";
+  unsigned depth = 32;
+  bool on_emfile = true;
+  bool at_exit = false;
+  Action action = Action::kReport;
+  unsigned max_dumps = 16;
+  DoubleClose double_close = DoubleClose::kReport;
+  Metrics metrics = Metrics::kNone;
+};
+
+// Parses `text` into `out` (starting from defaults); reports problems through
+// `error(line)`. Exposed for the unit tests; the shim calls load_options().
+void parse_options(const char* text, Options* out, void (*error)(const char* line));
+
+// Reads FDSCOPE_OPTIONS (ignored, with a note, in setuid/setgid processes).
+void load_options();
+
+const Options& options();
+
+}  // namespace fdscope

@@ -1,0 +1,97 @@
+#include "stack_store.h"
+
+#include <atomic>
+
+#include "sys.h"
+
+namespace fdscope {
+namespace {
+
+// The arena holds records [hash, depth, frames...] in 8-byte words; an id is
+// the word offset of a record. Reserved lazily, never freed.
+constexpr uint64_t kArenaWords = 8u << 20;  // 64 MiB of address space
+constexpr uint32_t kIndexSize = 1u << 17;   // power of two
+constexpr uint32_t kMaxStacks = kIndexSize / 2;
+
+std::atomic<uint64_t*> g_arena{nullptr};
+std::atomic<uint32_t*> g_index{nullptr};
+std::atomic<uint64_t> g_top{1};  // word 0 unused: id 0 means "none"
+std::atomic<uint32_t> g_count{0};
+
+uint64_t hash_frames(const uintptr_t* f, unsigned n) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  for (unsigned i = 0; i < n; ++i) {
+    h ^= f[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h;
+}
+
+template <typename T>
+T* lazy_map(std::atomic<T*>& slot, uint64_t bytes) {
+  T* p = slot.load(std::memory_order_acquire);
+  if (p) return p;
+  T* fresh = static_cast<T*>(sys::ops.map(bytes));
+  if (!fresh) return nullptr;
+  T* expected = nullptr;
+  if (slot.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
+  sys::ops.unmap(fresh, bytes);
+  return expected;
+}
+
+bool same(const uint64_t* rec, uint64_t hash, const uintptr_t* f, unsigned n) {
+  if (rec[0] != hash || rec[1] != n) return false;
+  for (unsigned i = 0; i < n; ++i)
+    if (rec[2 + i] != f[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+uint32_t intern_stack(const uintptr_t* frames, unsigned depth) {
+  if (depth == 0) return 0;
+  if (depth > kMaxDepth) depth = kMaxDepth;
+  uint64_t* arena = lazy_map(g_arena, kArenaWords * 8);
+  uint32_t* index = lazy_map(g_index, uint64_t(kIndexSize) * 4);
+  if (!arena || !index) return 0;
+
+  const uint64_t h = hash_frames(frames, depth);
+  uint32_t pos = (uint32_t)h & (kIndexSize - 1);
+  uint32_t mine = 0;  // our appended copy, once made
+  for (uint32_t probe = 0; probe < kIndexSize; ++probe, pos = (pos + 1) & (kIndexSize - 1)) {
+    uint32_t id = __atomic_load_n(&index[pos], __ATOMIC_ACQUIRE);
+    if (id == 0) {
+      if (!mine) {
+        if (g_count.load(std::memory_order_relaxed) >= kMaxStacks) return 0;
+        uint64_t at = g_top.fetch_add(2 + depth, std::memory_order_relaxed);
+        if (at + 2 + depth > kArenaWords) return 0;
+        uint64_t* rec = arena + at;
+        rec[0] = h;
+        rec[1] = depth;
+        for (unsigned i = 0; i < depth; ++i) rec[2 + i] = frames[i];
+        mine = (uint32_t)at;
+      }
+      uint32_t expected = 0;
+      if (__atomic_compare_exchange_n(&index[pos], &expected, mine, false, __ATOMIC_RELEASE,
+                                      __ATOMIC_ACQUIRE)) {
+        g_count.fetch_add(1, std::memory_order_relaxed);
+        return mine;
+      }
+      id = expected;  // someone else published here first: compare with theirs
+    }
+    if (same(arena + id, h, frames, depth)) return id;
+  }
+  return 0;
+}
+
+StackView stack_frames(uint32_t id) {
+  uint64_t* arena = g_arena.load(std::memory_order_acquire);
+  if (!arena || id == 0 || id >= g_top.load(std::memory_order_relaxed)) return {nullptr, 0};
+  const uint64_t* rec = arena + id;
+  return {reinterpret_cast<const uintptr_t*>(rec + 2), (unsigned)rec[1]};
+}
+
+uint32_t stack_count() { return g_count.load(std::memory_order_relaxed); }
+
+}  // namespace fdscope

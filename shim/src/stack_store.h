@@ -1,0 +1,33 @@
+// Interned call stacks: each distinct stack is stored once and named by a
+// small id, so memory grows with the number of distinct call sites, not with
+// the number of calls.
+//
+// Lock-free: lookups only read; a new stack is appended to an arena (one
+// atomic bump) and published with a CAS into an open-addressing index. Two
+// threads inserting the same new stack at once both append it; one wins the
+// index slot and the other's copy is left unused (rare, and bounded by the
+// number of threads). When the index is half full, new stacks get id 0
+// ("not recorded") rather than growing without bound.
+#pragma once
+
+#include <stdint.h>
+
+namespace fdscope {
+
+constexpr unsigned kMaxDepth = 64;
+
+struct StackView {
+  const uintptr_t* frames;
+  unsigned depth;
+};
+
+// Returns the id of the stack (>= 1), or 0 if it could not be stored.
+uint32_t intern_stack(const uintptr_t* frames, unsigned depth);
+
+// The frames of a stored stack; depth 0 for an unknown id.
+StackView stack_frames(uint32_t id);
+
+// Number of distinct stacks stored.
+uint32_t stack_count();
+
+}  // namespace fdscope

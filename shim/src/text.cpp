@@ -1,0 +1,84 @@
+#include "text.h"
+
+namespace fdscope {
+
+bool parse_u64(const char* s, size_t n, uint64_t* out) {
+  if (n == 0 || n > 19) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+unsigned format_u64(char* buf, uint64_t v) {
+  char tmp[20];
+  unsigned n = 0;
+  do tmp[n++] = (char)('0' + v % 10); while (v /= 10);
+  for (unsigned i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  return n;
+}
+
+unsigned format_hex(char* buf, uint64_t v) {
+  char tmp[16];
+  unsigned n = 0;
+  do tmp[n++] = "0123456789abcdef"[v & 15]; while (v >>= 4);
+  for (unsigned i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  return n;
+}
+
+LineBuf& LineBuf::add(const char* s, size_t n) {
+  size_t room = sizeof(buf_) - 1 - len_;
+  if (n > room) n = room;
+  memcpy(buf_ + len_, s, n);
+  len_ += n;
+  buf_[len_] = 0;
+  return *this;
+}
+
+LineBuf& LineBuf::add_u64(uint64_t v) {
+  char tmp[20];
+  return add(tmp, format_u64(tmp, v));
+}
+
+LineBuf& LineBuf::add_i64(int64_t v) {
+  if (v < 0) {
+    add("-", 1);
+    return add_u64((uint64_t)0 - (uint64_t)v);
+  }
+  return add_u64((uint64_t)v);
+}
+
+}  // namespace fdscope
+
+#include <errno.h>
+
+namespace fdscope {
+
+const char* errno_text(int err) {
+  switch (err) {
+    case ENOSPC: return "no space left on device";
+    case EDQUOT: return "disk quota exceeded";
+    case EACCES: return "permission denied";
+    case EPERM: return "operation not permitted";
+    case EROFS: return "read-only file system";
+    case ENOENT: return "no such file or directory";
+    case ENOTDIR: return "not a directory";
+    case EISDIR: return "is a directory";
+    case ELOOP: return "refusing to follow a symbolic link";
+    case EEXIST: return "file exists";
+    case EIO: return "input/output error";
+    case EMFILE: return "too many open files";
+    case ENFILE: return "too many open files in system";
+    case ENOMEM: return "out of memory";
+    case EFBIG: return "file too large";
+    case EPIPE: return "broken pipe";
+    case ENXIO: return "no reader on the FIFO";
+    case ENAMETOOLONG: return "file name too long";
+    default: return "I/O failure";
+  }
+}
+
+}  // namespace fdscope

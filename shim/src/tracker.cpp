@@ -1,0 +1,171 @@
+#include "tracker.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "fd_table.h"
+#include "options.h"
+#include "stack_store.h"
+#include "sys.h"
+#include "thread_state.h"
+#include "triggers.h"
+#include "unwind.h"
+
+namespace fdscope {
+namespace {
+
+std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
+std::atomic<long> g_open{0};
+
+constexpr int kMaxOwn = 8;
+std::atomic<int> g_own[kMaxOwn] = {};  // fd + 1; 0 = free
+
+uint32_t capture_interned() {
+  uintptr_t frames[kMaxDepth];
+  unsigned n = capture_stack(frames, options().depth);
+  return intern_stack(frames, n);
+}
+
+void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint64_t now) {
+  r.state = SlotState::kOpen;
+  r.call = call;
+  r.stack = stack;
+  r.connect_stack = 0;
+  r.tid = current_tid();
+  r.flags = flags;
+  r.peer_len = 0;
+  r.created_mono_ns = now;
+  r.closed_mono_ns = 0;
+  r.close_stack = 0;
+  r.close_tid = 0;
+  memcpy(r.thread, current_thread_name(now), sizeof(r.thread));
+}
+
+}  // namespace
+
+bool initialized() { return g_init_state.load(std::memory_order_acquire) == 2; }
+
+void ensure_init() {
+  if (initialized()) return;
+  int expected = 0;
+  if (!g_init_state.compare_exchange_strong(expected, 1)) return;  // done or under way
+  ShimScope scope;
+  load_options();
+  unwind_init();
+  triggers_init();
+  g_init_state.store(2, std::memory_order_release);
+}
+
+void on_created(int fd, Call call, int flags) {
+  if (fd < 0) return;
+  ShimScope scope;
+  uint64_t now = sys::monotonic_ns();
+  // Nested (a signal handler that interrupted the shim) or before start-up:
+  // record the descriptor without a stack rather than unwind re-entrantly.
+  uint32_t stack = scope.nested() || !initialized() ? 0 : capture_interned();
+  FdSlot* s = fd_table().slot(fd, true);
+  if (!s || !begin_write(*s)) return;
+  bool was_open = s->rec.state == SlotState::kOpen;
+  if (is_own_fd(fd)) drop_own_fd(fd);  // the host dup2()ed over one of ours
+  fill_record(s->rec, call, flags, stack, now);
+  end_write(*s);
+  long open = was_open ? g_open.load(std::memory_order_relaxed)
+                       : g_open.fetch_add(1, std::memory_order_relaxed) + 1;
+  after_create(open);
+}
+
+void on_adopted(int fd, Call call) {
+  FdSlot* s = fd_table().slot(fd, false);
+  if (s && s->rec.state == SlotState::kOpen) return;
+  on_created(fd, call, 0);
+}
+
+void on_create_failed(Call call) {
+  int err = errno;
+  if (err != EMFILE && err != ENFILE) return;
+  ShimScope scope;
+  if (scope.nested() || !initialized()) return;
+  after_create_failed(call, err);
+}
+
+void on_closing(int fd) {
+  ShimScope scope;
+  if (is_own_fd(fd)) drop_own_fd(fd);  // the host may close ours (daemons do)
+  FdSlot* s = fd_table().slot(fd, false);
+  if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
+  if (s->rec.state == SlotState::kOpen) {
+    s->rec.state = SlotState::kClosed;
+    s->rec.closed_mono_ns = sys::monotonic_ns();
+    s->rec.close_tid = current_tid();
+    g_open.fetch_sub(1, std::memory_order_relaxed);
+  }
+  end_write(*s);
+}
+
+void on_close_result(int, int, int) {
+  // Double-close detection hooks in here (EBADF on a slot seen closed).
+}
+
+void on_closed_range(unsigned first, unsigned last, uint64_t began) {
+  ShimScope scope;
+  for (int i = 0; i < kMaxOwn; ++i) {
+    int v = g_own[i].load(std::memory_order_relaxed) - 1;
+    if (v >= 0 && (unsigned)v >= first && (unsigned)v <= last) drop_own_fd(v);
+  }
+  unsigned n = fd_table().close_range(first, last, began);
+  g_open.fetch_sub(n, std::memory_order_relaxed);
+}
+
+void on_connect(int fd, const struct sockaddr* addr, socklen_t len) {
+  if (!addr) return;
+  ShimScope scope;
+  if (scope.nested() || !initialized()) return;
+  uint32_t stack = capture_interned();
+  FdSlot* s = fd_table().slot(fd, false);
+  if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
+  if (len > kMaxPeer) len = kMaxPeer;
+  memcpy(s->rec.peer, addr, len);
+  s->rec.peer_len = (uint16_t)len;
+  s->rec.connect_stack = stack;
+  end_write(*s);
+}
+
+void on_received(const struct msghdr* msg, Call call) {
+  if (!msg || !msg->msg_control) return;
+  for (cmsghdr* c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(const_cast<msghdr*>(msg), c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const unsigned char* data = CMSG_DATA(c);
+    for (size_t i = 0; i < n; ++i) {
+      int fd;
+      memcpy(&fd, data + i * sizeof(int), sizeof(int));
+      on_created(fd, call, 0);
+    }
+  }
+}
+
+bool is_own_fd(int fd) {
+  for (int i = 0; i < kMaxOwn; ++i)
+    if (g_own[i].load(std::memory_order_relaxed) == fd + 1) return true;
+  return false;
+}
+
+void add_own_fd(int fd) {
+  for (int i = 0; i < kMaxOwn; ++i) {
+    int expected = 0;
+    if (g_own[i].compare_exchange_strong(expected, fd + 1)) return;
+  }
+}
+
+void drop_own_fd(int fd) {
+  for (int i = 0; i < kMaxOwn; ++i) {
+    int expected = fd + 1;
+    g_own[i].compare_exchange_strong(expected, 0);
+  }
+}
+
+long tracked_open() { return g_open.load(std::memory_order_relaxed); }
+
+}  // namespace fdscope

@@ -1,0 +1,45 @@
+// What the interposers report to: the shim's state behind a small API, in
+// the manner of heaptrack's libheaptrack.h. Each function keeps the host's
+// errno, is safe to call from a signal handler, and does nothing when
+// reached from inside the shim itself.
+#pragma once
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "calls.h"
+
+namespace fdscope {
+
+// Start-up: options, unwinder, triggers. Idempotent and cheap once done;
+// called by the library constructor and by any hook that runs before it.
+void ensure_init();
+bool initialized();
+
+// A call created descriptor fd (ignored if fd < 0).
+void on_created(int fd, Call call, int flags);
+// fd was taken over by `call` (fdopendir): recorded only if not tracked.
+void on_adopted(int fd, Call call);
+// A creating call failed; errno is the host's (EMFILE/ENFILE matter).
+void on_create_failed(Call call);
+// The host is about to close fd.
+void on_closing(int fd);
+// close(fd) returned rc with errno err.
+void on_close_result(int fd, int rc, int err);
+// [first, last] were closed by a call that began at began_mono_ns.
+void on_closed_range(unsigned first, unsigned last, uint64_t began_mono_ns);
+// connect(fd, addr) was attempted.
+void on_connect(int fd, const struct sockaddr* addr, socklen_t len);
+// recvmsg/recvmmsg received a message; records SCM_RIGHTS descriptors.
+void on_received(const struct msghdr* msg, Call call);
+
+// Descriptors the shim holds itself (excluded from dumps; forgotten when the
+// host closes them).
+bool is_own_fd(int fd);
+void add_own_fd(int fd);
+void drop_own_fd(int fd);
+
+// Live count of tracked open descriptors (approximate between dumps).
+long tracked_open();
+
+}  // namespace fdscope

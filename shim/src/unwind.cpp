@@ -1,0 +1,50 @@
+#include "unwind.h"
+
+#include <elf.h>
+#include <link.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "stack_store.h"
+
+// The linker defines this in every ELF output: the shim's own ELF header.
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+namespace fdscope {
+namespace {
+uintptr_t g_lo = 0, g_hi = 0;
+}
+
+void unwind_init() {
+  const ElfW(Ehdr)* eh = &__ehdr_start;
+  const auto* ph = reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<const char*>(eh) + eh->e_phoff);
+  uintptr_t first = UINTPTR_MAX, last = 0;
+  for (unsigned i = 0; i < eh->e_phnum; ++i) {
+    if (ph[i].p_type != PT_LOAD) continue;
+    if (ph[i].p_vaddr < first) first = ph[i].p_vaddr;
+    if (ph[i].p_vaddr + ph[i].p_memsz > last) last = ph[i].p_vaddr + ph[i].p_memsz;
+  }
+  uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
+  g_lo = bias + first;
+  g_hi = bias + last;
+  void* warm[4];
+  unw_backtrace(warm, 4);
+}
+
+bool in_shim(uintptr_t addr) { return addr >= g_lo && addr < g_hi; }
+
+unsigned capture_stack(uintptr_t* frames, unsigned max) {
+  constexpr unsigned kShimFramesMax = 8;
+  void* raw[kMaxDepth + kShimFramesMax];
+  if (max > kMaxDepth) max = kMaxDepth;
+  int n = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  unsigned skip = 0;
+  while (skip < (unsigned)(n > 0 ? n : 0) && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
+  unsigned out = 0;
+  for (unsigned i = skip; i < (unsigned)n && out < max; ++i)
+    frames[out++] = reinterpret_cast<uintptr_t>(raw[i]);
+  return out;
+}
+
+}  // namespace fdscope

@@ -1,0 +1,19 @@
+// Captures the calling stack, without the shim's own frames.
+#pragma once
+
+#include <stdint.h>
+
+namespace fdscope {
+
+// One-time set-up: finds the shim's own address range and lets libunwind
+// initialise (it creates an internal pipe then) outside any host call.
+void unwind_init();
+
+// Fills frames with up to max return addresses, innermost first, starting
+// at the first frame outside the shim. Returns the number stored.
+unsigned capture_stack(uintptr_t* frames, unsigned max);
+
+// True if addr lies in the shim's own code.
+bool in_shim(uintptr_t addr);
+
+}  // namespace fdscope
