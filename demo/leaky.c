@@ -47,6 +47,5 @@ int main(void) {
     if (id % 2 == 0) connect_db(&addr);
   }
   printf("demo: handled 50 requests\n");
-  close(listener);
-  return 0;
+  return 0; /* the "database" (listener) lives until exit, like a real server */
 }

@@ -30,7 +30,7 @@ void* fdscope_next(const char* name) {
 }
 
 void fdscope_init(void) { ensure_init(); }
-unsigned long long fdscope_now_ns(void) { return sys::monotonic_ns(); }
+unsigned long long fdscope_now_ns(void) { return sys::coarse_monotonic_ns(); }
 
 void fdscope_created(int fd, enum fdscope_call call, int flags) {
   ensure_init();

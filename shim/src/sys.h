@@ -42,6 +42,9 @@ int gettid();
 int getpid();
 int getppid();
 uint64_t monotonic_ns();
+// Tick-resolution (1-4 ms) monotonic time: a memory read in the vDSO, for
+// the hot path's creation times (ages are reported in ms).
+uint64_t coarse_monotonic_ns();
 uint64_t realtime_ns();
 void yield();
 

@@ -61,7 +61,7 @@ void ensure_init() {
 void on_created(int fd, Call call, int flags) {
   if (fd < 0) return;
   ShimScope scope;
-  uint64_t now = sys::monotonic_ns();
+  uint64_t now = sys::coarse_monotonic_ns();
   // Nested (a signal handler that interrupted the shim) or before start-up:
   // record the descriptor without a stack rather than unwind re-entrantly.
   uint32_t stack = scope.nested() || !initialized() ? 0 : capture_interned();
@@ -97,7 +97,7 @@ void on_closing(int fd) {
   if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
   if (s->rec.state == SlotState::kOpen) {
     s->rec.state = SlotState::kClosed;
-    s->rec.closed_mono_ns = sys::monotonic_ns();
+    s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
     s->rec.close_tid = current_tid();
     g_open.fetch_sub(1, std::memory_order_relaxed);
   }

@@ -28,6 +28,11 @@ void unwind_init() {
   uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
   g_lo = bias + first;
   g_hi = bias + last;
+  // The default global cache takes a lock with all signals blocked: two
+  // sigprocmask calls per unwind, and unsafe from a signal handler. A
+  // per-thread cache needs neither.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  unw_set_cache_size(unw_local_addr_space, 1024, 0);
   void* warm[4];
   unw_backtrace(warm, 4);
 }

@@ -120,7 +120,7 @@ void write_stack(JsonWriter& w, unsigned seq, uint32_t id, const Symbolizer& sym
 }
 
 int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
-  const uint64_t now_mono = sys::monotonic_ns();
+  const uint64_t now_mono = sys::coarse_monotonic_ns();  // the clock of the records
   const uint64_t now_real = sys::realtime_ns();
 
   long dir = sys::ops.openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);

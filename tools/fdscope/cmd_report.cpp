@@ -1,0 +1,129 @@
+// fdscope report [--top N] [--format text|json|folded] [--all] DUMP...
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "dump_reader.h"
+#include "report_formats.h"
+#include "report_text.h"
+#include "sites.h"
+#include "source_lines.h"
+
+namespace fdscope::tool {
+namespace {
+
+void usage(std::FILE* out) {
+  fmt::print(out,
+             "usage: fdscope report [--top N] [--format text|json|folded] [--all] DUMP...\n"
+             "  Groups the open descriptors of the dumps by creating call site.\n"
+             "  --top N      show the N largest sites (default 10; json: all)\n"
+             "  --format F   text (default), json, or folded (flame graph input)\n"
+             "  --all        every dump of each file, not only the last\n");
+}
+
+bool parse_count(const char* s, size_t* out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s, &end, 10);
+  if (!*s || *end || errno || s[0] == '-') return false;
+  *out = (size_t)v;
+  return true;
+}
+
+}  // namespace
+
+int cmd_report(int argc, char** argv) {
+  size_t top = 10;
+  bool top_given = false, all = false;
+  std::string format = "text";
+  std::vector<std::string> files;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return kExitOk;
+    } else if (a == "--top" && i + 1 < argc) {
+      if (!parse_count(argv[++i], &top)) {
+        fmt::print(stderr, "fdscope report: --top needs a number, not '{}'\n", argv[i]);
+        return kExitUsage;
+      }
+      top_given = true;
+    } else if (a == "--format" && i + 1 < argc) {
+      format = argv[++i];
+      if (format != "text" && format != "json" && format != "folded") {
+        fmt::print(stderr, "fdscope report: unknown format '{}' (text, json, folded)\n", format);
+        return kExitUsage;
+      }
+    } else if (a == "--all") {
+      all = true;
+    } else if (a == "--") {
+      for (++i; i < argc; ++i) files.push_back(argv[i]);
+    } else if (a.size() > 1 && a[0] == '-') {
+      fmt::print(stderr, "fdscope report: unknown option '{}'\n", a);
+      usage(stderr);
+      return kExitUsage;
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.empty()) {
+    fmt::print(stderr, "fdscope report: no dump files given\n");
+    usage(stderr);
+    return kExitUsage;
+  }
+
+  std::vector<ReadResult> results;
+  std::vector<const Dump*> chosen;
+  bool problems = false;
+  results.reserve(files.size());
+  for (const std::string& f : files) results.push_back(read_dumps(f));
+  for (const ReadResult& r : results) {
+    for (const ReadProblem& p : r.problems) {
+      problems = true;
+      if (p.line > 0) fmt::print(stderr, "fdscope report: {}:{}: {}\n", p.file, p.line, p.message);
+      else fmt::print(stderr, "fdscope report: {}: {}\n", p.file, p.message);
+    }
+    // By default the last dump of each process in each file (a complete one
+    // when there is one).
+    std::vector<const Dump*> last;
+    for (const Dump& d : r.dumps) {
+      if (all) {
+        chosen.push_back(&d);
+        continue;
+      }
+      bool replaced = false;
+      for (const Dump*& l : last)
+        if (l->pid == d.pid && l->run == d.run) {
+          if (d.complete || !l->complete) l = &d;
+          replaced = true;
+        }
+      if (!replaced) last.push_back(&d);
+    }
+    chosen.insert(chosen.end(), last.begin(), last.end());
+  }
+
+  SiteReport report = group_sites(chosen);
+  SourceLines lines;
+  add_source_lines(report, lines);
+  if (format == "json") {
+    print_json_report(stdout, report, top_given ? top : (size_t)-1);
+  } else if (format == "folded") {
+    print_folded_report(stdout, report);
+  } else {
+    TextOptions o;
+    o.top = top;
+    o.colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    print_text_report(stdout, report, o);
+  }
+  return problems ? kExitProblems : kExitOk;
+}
+
+}  // namespace fdscope::tool

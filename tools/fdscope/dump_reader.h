@@ -1,0 +1,29 @@
+// Reads dump files: JSON Lines, one dump after another, possibly interleaved
+// with other output (log exports): lines are matched to their dump by
+// identity (pid, run, seq). Problems are reported, never fatal.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dump_model.h"
+
+namespace fdscope::tool {
+
+struct ReadProblem {
+  std::string file;
+  long line = 0;  // 0: the file as a whole
+  std::string message;
+};
+
+struct ReadResult {
+  std::vector<Dump> dumps;  // in the order their headers appear
+  std::vector<ReadProblem> problems;
+};
+
+// Reads one file. Dumps cut short (no "end" line) are returned with
+// complete == false and a problem noted.
+ReadResult read_dumps(const std::string& path);
+
+}  // namespace fdscope::tool

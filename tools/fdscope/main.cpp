@@ -1,0 +1,42 @@
+// fdscope: runs programs under libfdscope.so and turns its dumps into
+// reports. Subcommands live in cmd_*.cpp.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+
+namespace {
+
+void usage(std::FILE* out) {
+  fmt::print(out,
+             "usage: fdscope COMMAND [ARGS...]\n"
+             "  run [-o OPTIONS] [--error-exitcode N] -- CMD ARGS...   run CMD under fdscope\n"
+             "  report [--top N] [--format text|json|folded] DUMP...  report dumps by call site\n"
+             "  version                                               print the version\n"
+             "Run 'fdscope COMMAND --help' for a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace fdscope::tool;
+  if (argc < 2) {
+    usage(stderr);
+    return kExitUsage;
+  }
+  const char* cmd = argv[1];
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    fmt::print("fdscope {}\n", FDSCOPE_VERSION);
+    return kExitOk;
+  }
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return kExitOk;
+  }
+  fmt::print(stderr, "fdscope: unknown command '{}'\n", cmd);
+  usage(stderr);
+  return kExitUsage;
+}

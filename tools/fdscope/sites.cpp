@@ -1,0 +1,103 @@
+#include "sites.h"
+
+#include "source_lines.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace fdscope::tool {
+
+bool is_runtime_module(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') + 1);
+  return base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0 ||
+         base.rfind("ld-linux", 0) == 0 || base.rfind("libpthread", 0) == 0 ||
+         base.rfind("libfdscope", 0) == 0;
+}
+
+std::string normalise_target(const std::string& kind, const std::string& target) {
+  if (kind != "socket") return target;
+  size_t arrow = target.find(" -> ");
+  size_t space = target.find(' ');
+  if (arrow == std::string::npos || space == std::string::npos || space >= arrow) return target;
+  return target.substr(0, space) + target.substr(arrow);
+}
+
+namespace {
+
+// The identity of a stack across processes: module and offset of each frame.
+// Frames outside any module (JIT code) move as code is recompiled, so they
+// count only as "some JIT frame here".
+std::string site_key(const Dump& d, const std::vector<Frame>& frames) {
+  std::string key;
+  for (const Frame& f : frames) {
+    auto m = d.modules.find(f.module);
+    if (f.module < 0 || m == d.modules.end()) {
+      if (key.size() < 4 || key.compare(key.size() - 4, 4, "jit|") != 0) key += "jit|";
+      continue;
+    }
+    key += m->second.path;
+    key += '+';
+    key += std::to_string(f.offset);
+    key += '|';
+  }
+  return key;
+}
+
+}  // namespace
+
+SiteReport group_sites(const std::vector<const Dump*>& dumps) {
+  SiteReport r;
+  std::unordered_map<std::string, size_t> index;
+  std::set<std::pair<std::string, int64_t>> processes;
+  for (const Dump* d : dumps) {
+    ++r.dumps;
+    processes.insert({d->run + "@" + d->host, d->pid});
+    for (const FdRecord& fd : d->fds) {
+      if (!fd.tracked) {
+        ++r.untracked;
+        continue;
+      }
+      ++r.descriptors;
+      static const std::vector<Frame> kNoFrames;
+      auto st = d->stacks.find(fd.stack);
+      const std::vector<Frame>& frames = st == d->stacks.end() ? kNoFrames : st->second;
+      std::string key = site_key(*d, frames);
+      auto [it, fresh] = index.emplace(key, r.sites.size());
+      if (fresh) {
+        Site s;
+        for (const Frame& f : frames) {
+          auto m = d->modules.find(f.module);
+          bool known = m != d->modules.end();
+          s.frames.push_back(SiteFrame{f.function, known ? m->second.path : "", f.offset, f.addr,
+                                       known ? m->second.build_id : "", "", 0});
+        }
+        s.oldest_ms = s.newest_ms = fd.age_ms;
+        r.sites.push_back(std::move(s));
+      }
+      Site& s = r.sites[it->second];
+      ++s.count;
+      ++s.kinds[fd.kind];
+      ++s.targets[normalise_target(fd.kind, fd.target)];
+      s.oldest_ms = std::max(s.oldest_ms, fd.age_ms);
+      s.newest_ms = std::min(s.newest_ms, fd.age_ms);
+      if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())
+        s.calls.push_back(fd.call);
+    }
+  }
+  r.processes = (long)processes.size();
+  std::stable_sort(r.sites.begin(), r.sites.end(),
+                   [](const Site& a, const Site& b) { return a.count > b.count; });
+  return r;
+}
+
+void add_source_lines(SiteReport& report, SourceLines& lines) {
+  for (Site& s : report.sites)
+    for (SiteFrame& f : s.frames)
+      if (auto where = lines.lookup(f.module, f.build_id, f.offset)) {
+        f.file = where->file;
+        f.line = where->line;
+      }
+}
+
+}  // namespace fdscope::tool
