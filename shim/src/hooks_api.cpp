@@ -34,24 +34,32 @@ unsigned long long fdscope_now_ns(void) { return sys::coarse_monotonic_ns(); }
 
 void fdscope_created(int fd, enum fdscope_call call, int flags) {
   ensure_init();
-  on_created(fd, call, flags);
+  if (owns_process()) on_created(fd, call, flags);
 }
 void fdscope_adopted(int fd, enum fdscope_call call) {
   ensure_init();
-  on_adopted(fd, call);
+  if (owns_process()) on_adopted(fd, call);
 }
-void fdscope_create_failed(enum fdscope_call call) { on_create_failed(call); }
-void fdscope_closing(int fd) { on_closing(fd); }
-void fdscope_close_result(int fd, int rc) { on_close_result(fd, rc, errno); }
+// A vfork() child shares its parent's memory: it leaves the table alone
+// (owns_process). The check comes first, before anything touches state.
+void fdscope_create_failed(enum fdscope_call call) {
+  if (owns_process()) on_create_failed(call);
+}
+void fdscope_closing(int fd) {
+  if (owns_process()) on_closing(fd);
+}
+void fdscope_close_result(int fd, int rc) {
+  if (owns_process()) on_close_result(fd, rc, errno);
+}
 void fdscope_closed_range(unsigned first, unsigned last, unsigned long long began_ns) {
-  on_closed_range(first, last, began_ns);
+  if (owns_process()) on_closed_range(first, last, began_ns);
 }
 void fdscope_connect(int fd, const struct sockaddr* addr, socklen_t len) {
-  on_connect(fd, addr, len);
+  if (owns_process()) on_connect(fd, addr, len);
 }
 void fdscope_received(const struct msghdr* msg, enum fdscope_call call) {
   ensure_init();
-  on_received(msg, call);
+  if (owns_process()) on_received(msg, call);
 }
 
 __attribute__((visibility("default"))) int fdscope_dump(const char* path) {

@@ -44,7 +44,7 @@ bool parse_signal(const char* s, unsigned n, int* out) {
   if (n >= 5 && memcmp(s, "RTMIN", 5) == 0) {
     uint64_t off = 0;
     if (n > 5 && (s[5] != '+' || !parse_u64(s + 6, n - 6, &off))) return false;
-    if ((int)off > SIGRTMAX - SIGRTMIN) return false;
+    if (off > (uint64_t)(SIGRTMAX - SIGRTMIN)) return false;
     *out = SIGRTMIN + (int)off;
     return true;
   }
@@ -111,11 +111,16 @@ bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, b
   return false;
 }
 
+// Long keys and values are cut short so that the line keeps its newline.
+constexpr unsigned kShown = 200;
+
 void complain(void (*error)(const char*), const char* what, const char* k, unsigned kn,
               const char* v, unsigned vn) {
   LineBuf line;
-  line.add("fdscope: ").add(what).add(" '").add(k, kn);
-  if (v) line.add("=").add(v, vn);
+  line.add("fdscope: ").add(what).add(" '").add(k, kn < kShown ? kn : kShown);
+  if (kn > kShown) line.add("...");
+  if (v) line.add("=").add(v, vn < kShown ? vn : kShown);
+  if (v && vn > kShown) line.add("...");
   line.add("' in FDSCOPE_OPTIONS; keeping the default\n");
   error(line.c_str());
 }

@@ -17,6 +17,7 @@ namespace fdscope {
 namespace {
 
 std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
+std::atomic<int> g_owner_pid{0};   // the process whose table this is; 0 before init
 std::atomic<long> g_open{0};
 
 constexpr int kMaxOwn = 8;
@@ -52,6 +53,7 @@ void ensure_init() {
   int expected = 0;
   if (!g_init_state.compare_exchange_strong(expected, 1)) return;  // done or under way
   ShimScope scope;
+  g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
   load_options();
   unwind_init();
   triggers_init();
@@ -167,5 +169,12 @@ void drop_own_fd(int fd) {
 }
 
 long tracked_open() { return g_open.load(std::memory_order_relaxed); }
+
+bool owns_process() {
+  int owner = g_owner_pid.load(std::memory_order_relaxed);
+  return owner == 0 || owner == sys::getpid();
+}
+
+void tracker_after_fork() { g_owner_pid.store(sys::getpid(), std::memory_order_relaxed); }
 
 }  // namespace fdscope

@@ -42,4 +42,14 @@ void drop_own_fd(int fd);
 // Live count of tracked open descriptors (approximate between dumps).
 long tracked_open();
 
+// False in a child of vfork() (or of clone(CLONE_VM)) that has not exec'd
+// yet: it runs in its parent's memory, so what it opens, duplicates and
+// closes (a subprocess setting up its stdio and closing every other
+// descriptor) must not be recorded in, or removed from, the parent's table.
+// Also false in a child of a fork that ran no atfork handlers (_Fork, raw
+// clone): it is left untracked until it execs. One getpid() syscall.
+bool owns_process();
+// The atfork child handler: the new process owns its copy of the state.
+void tracker_after_fork();
+
 }  // namespace fdscope

@@ -12,8 +12,10 @@
 #include "dump/process_info.h"
 #include "fd_table.h"
 #include "options.h"
+#include "reserve_fd.h"
 #include "sys.h"
 #include "thread_state.h"
+#include "tracker.h"
 
 namespace fdscope {
 namespace {
@@ -50,7 +52,9 @@ void install_signal_handler() {
   if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) return;
   struct sigaction sa{};
   sa.sa_sigaction = on_signal;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  // Not SA_ONSTACK: an alternate signal stack is often small, and the dump
+  // wants a few kilobytes of stack (its bulk lives in mapped scratch).
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(sig, &sa, nullptr);
 }
@@ -60,6 +64,7 @@ void at_exit_dump() {
 }
 
 void after_fork_child() {
+  tracker_after_fork();
   fd_table().release_all_after_fork();
   thread_state_after_fork();
   dump_after_fork();
@@ -70,6 +75,7 @@ void after_fork_child() {
 void triggers_init() {
   output_init();
   process_info_init();
+  reserve_init();
   g_next_threshold.store(threshold_for(soft_limit()));
   install_signal_handler();
   pthread_atfork(nullptr, nullptr, after_fork_child);

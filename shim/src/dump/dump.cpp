@@ -11,6 +11,7 @@
 #include "../log.h"
 #include "../text.h"
 #include "../options.h"
+#include "../reserve_fd.h"
 #include "../stack_store.h"
 #include "../sys.h"
 #include "../thread_state.h"
@@ -37,11 +38,10 @@ std::atomic<bool> g_busy{false};
 std::atomic<unsigned> g_seq{0};
 
 // Lists the numbers in /proc/self/fd, except the shim's own descriptors.
-size_t list_open_fds(int dir, int* out, size_t cap) {
-  char buf[8192];
+size_t list_open_fds(int dir, int* out, size_t cap, char* buf, size_t buf_len) {
   size_t n = 0;
   for (;;) {
-    long got = sys::ops.getdents64(dir, buf, sizeof(buf));
+    long got = sys::ops.getdents64(dir, buf, buf_len);
     if (got <= 0) break;
     for (long off = 0; off < got;) {
       // struct linux_dirent64: ino(8) off(8) reclen(2) type(1) name[]
@@ -52,7 +52,7 @@ size_t list_open_fds(int dir, int* out, size_t cap) {
       if (name[0] < '0' || name[0] > '9') continue;
       int fd = 0;
       for (const char* p = name; *p >= '0' && *p <= '9'; ++p) fd = fd * 10 + (*p - '0');
-      if (fd == dir || is_own_fd(fd) || n >= cap) continue;
+      if (fd == dir || is_own_fd(fd) || n >= cap) continue;  // own: excluded
       out[n++] = fd;
     }
   }
@@ -123,28 +123,31 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
   const uint64_t now_mono = sys::coarse_monotonic_ns();  // the clock of the records
   const uint64_t now_real = sys::realtime_ns();
 
-  long dir = sys::ops.openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir < 0) return (int)dir;
   struct rlimit lim{};
   sys::ops.getrlimit_nofile(&lim);
   size_t cap = lim.rlim_cur < (1u << 20) ? (size_t)lim.rlim_cur + 64 : (1u << 20);
-
   Scratch scratch(size_t(512) << 20);
   int* fds = scratch.alloc<int>(cap);
-  if (!fds) {
-    sys::ops.close((int)dir);
-    return -ENOMEM;
-  }
-  size_t nfds = list_open_fds((int)dir, fds, cap);
+  constexpr size_t kDirBuf = 32 * 1024;
+  char* dirbuf = scratch.alloc<char>(kDirBuf);
+  ProcessFacts* facts = scratch.alloc<ProcessFacts>(1);
+  if (!fds || !dirbuf || !facts) return -ENOMEM;
+
+  // At most one descriptor of the dump's is open at any time (this
+  // directory, then /proc/self/maps, each ELF file, the output), so the one
+  // reserved descriptor is enough when the process is at its limit.
+  long dir = open_with_reserve([] {
+    return sys::ops.openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  });
+  if (dir < 0) return (int)dir;
+  size_t nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
+  sys::ops.close((int)dir);
 
   // Snapshot the records of the descriptors that are really open. A record
   // whose descriptor is not in /proc/self/fd is never reported.
   Entry* entries = scratch.alloc<Entry>(nfds + 1);
   IdSet stacks;
-  if (!entries || !stacks.init(scratch, nfds * 2 + 1)) {
-    sys::ops.close((int)dir);
-    return -ENOMEM;
-  }
+  if (!entries || !stacks.init(scratch, nfds * 2 + 1)) return -ENOMEM;
   size_t tracked = 0, skipped = 0;
   for (size_t i = 0; i < nfds; ++i) {
     Entry& e = entries[i];
@@ -176,6 +179,8 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
     sym.resolve(scratch, addrs, k);
   }
 
+  gather_process_facts(scratch, facts);
+
   bool close_after = false;
   char path[kPathMax];
   int out = output_open(path_override, &close_after, path, sizeof(path));
@@ -185,7 +190,6 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
     line.add(": ").add(errno_text(-out)).add("\n");
     log_line_stderr(line.c_str());
     sym.release();
-    sys::ops.close((int)dir);
     return out;
   }
   if (close_after) add_own_fd(out);
@@ -198,7 +202,7 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
   line_start(w, "header", seq);
   w.key("format").u64(kFormatVersion).key("fdscope").str(FDSCOPE_VERSION);
   w.key("reason").str(reason_name(reason)).key("ppid").i64(sys::getppid());
-  write_process_fields(w);
+  write_process_fields(w, *facts);
   w.key("time").str(when).key("time_ms").u64(now_real / 1000000);
   w.key("rlimit_soft").u64(lim.rlim_cur).key("rlimit_hard").u64(lim.rlim_max);
   w.key("open").u64(nfds).key("tracked").u64(tracked);
@@ -221,7 +225,7 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
   FdDescription desc;
   for (size_t i = 0; i < nfds; ++i) {
     const Entry& e = entries[i];
-    describe_fd((int)dir, e.fd, e.tracked ? &e.rec : nullptr, &desc);
+    describe_fd(e.fd, e.tracked ? &e.rec : nullptr, &desc);
     if (tallying && e.tracked) tally.add(e.rec.stack, desc.target);
     line_start(w, "fd", seq);
     w.key("fd").i64(e.fd).key("kind").str(desc.kind).key("target").str(desc.target);
@@ -250,7 +254,6 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
   if (tallying)
     tally.write_log({reason, seq, nfds, tracked, lim.rlim_cur, err ? nullptr : path, err}, sym);
   sym.release();
-  sys::ops.close((int)dir);
   return err;
 }
 
@@ -274,6 +277,7 @@ int write_dump(Reason reason, const char* path) {
   if (!g_busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return -EBUSY;
   unsigned seq = g_seq.fetch_add(1) + 1;
   int r = write_dump_locked(reason, path, seq);
+  reserve_restore();
   g_busy.store(false, std::memory_order_release);
   return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../reserve_fd.h"
 #include "../sys.h"
 
 namespace fdscope {
@@ -18,7 +19,8 @@ const T* ElfImage::at(uint64_t off, uint64_t count) const {
 
 bool ElfImage::open(const char* path) {
   close();
-  long fd = sys::ops.openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  long fd = open_with_reserve(
+      [path] { return sys::ops.openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0); });
   if (fd < 0) return false;
   struct stat st{};
   if (sys::ops.fstat((int)fd, &st) == 0 && S_ISREG(st.st_mode) &&

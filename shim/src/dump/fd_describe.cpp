@@ -175,11 +175,11 @@ size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap) {
   return o.len();
 }
 
-void describe_fd(int proc_fd_dir, int fd, const FdRecord* rec, FdDescription* out) {
-  char name[16];
-  name[format_u64(name, (uint64_t)fd)] = 0;
+void describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
+  char name[32] = "/proc/self/fd/";
+  name[14 + format_u64(name + 14, (uint64_t)fd)] = 0;
   char link[kTargetMax];
-  long n = sys::ops.readlinkat(proc_fd_dir, name, link, sizeof(link) - 1);
+  long n = sys::ops.readlinkat(AT_FDCWD, name, link, sizeof(link) - 1);
   link[n > 0 ? n : 0] = 0;
   struct stat st{};
   unsigned mode = sys::ops.fstat(fd, &st) == 0 ? st.st_mode : 0;

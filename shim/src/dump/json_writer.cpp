@@ -8,6 +8,13 @@
 namespace fdscope {
 
 void JsonWriter::put(const char* s, size_t n) {
+  if (cap_ == 0) {  // no buffer (scratch memory ran out): write through
+    if (error_ || n == 0) return;
+    long r = sys::write_all(fd_, s, n);
+    if (r < 0) error_ = (int)r;
+    written_ += n;
+    return;
+  }
   while (n > 0) {
     if (len_ == cap_) flush();
     if (error_) return;
@@ -40,7 +47,7 @@ namespace {
 // Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
 size_t utf8_len(const unsigned char* s, size_t n) {
   unsigned char c = s[0];
-  size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
   if (len == 0 || len > n) return 0;
   for (size_t i = 1; i < len; ++i)
     if ((s[i] & 0xc0) != 0x80) return 0;

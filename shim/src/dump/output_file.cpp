@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../reserve_fd.h"
 #include "../sys.h"
 #include "../text.h"
 
@@ -65,12 +66,13 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
   // Explicit paths given for one dump (the API) are the caller's to manage.
   if (override_path && *override_path) {
     expand(tmpl, path_out, cap);
-    return (int)sys::ops.openat(AT_FDCWD, path_out, kAppend | O_CREAT, 0600);
+    return (int)open_with_reserve(
+        [&] { return sys::ops.openat(AT_FDCWD, path_out, kAppend | O_CREAT, 0600); });
   }
 
   int pid = sys::getpid();
   if (g_chosen[0] && g_chosen_pid == pid) {
-    long fd = sys::ops.openat(AT_FDCWD, g_chosen, kAppend, 0);
+    long fd = open_with_reserve([] { return sys::ops.openat(AT_FDCWD, g_chosen, kAppend, 0); });
     if (fd != -ENOENT) {
       memcpy(path_out, g_chosen, strlen(g_chosen) + 1);
       return (int)fd;
@@ -83,7 +85,8 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
     LineBuf name;
     name.add(base);
     if (attempt > 0) name.add(".").add_u64((uint64_t)attempt);
-    long fd = sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600);
+    long fd = open_with_reserve(
+        [&] { return sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600); });
     if (fd == -EEXIST && attempt == 0) {
       // A device or FIFO named on purpose (/dev/stderr, /dev/full, a pipe
       // to a collector) is written to; an existing regular file is not.

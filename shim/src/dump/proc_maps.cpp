@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "../reserve_fd.h"
 #include "../sys.h"
 
 namespace fdscope {
@@ -31,7 +32,8 @@ bool ProcMaps::load(Scratch& scratch) {
   constexpr size_t kMaxText = 16u << 20;
   char* text = scratch.alloc<char>(kMaxText);
   if (!text) return false;
-  long fd = sys::ops.openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+  long fd = open_with_reserve(
+      [] { return sys::ops.openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0); });
   if (fd < 0) return false;
   size_t len = 0;
   for (;;) {

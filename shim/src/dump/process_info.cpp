@@ -1,5 +1,6 @@
 #include "process_info.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "../options.h"
 #include "../raw_syscall.h"
+#include "../reserve_fd.h"
 #include "../sys.h"
 #include "../text.h"
 
@@ -51,47 +53,50 @@ void process_info_after_fork() { new_run_id(); }
 
 const char* run_id() { return g_run_id; }
 
-void write_process_fields(JsonWriter& w) {
-  char buf[4096];
-  long n = sys::ops.readlinkat(AT_FDCWD, "/proc/self/exe", buf, sizeof(buf) - 1);
-  w.key("exe").str(buf, n > 0 ? (size_t)n : 0);
+void gather_process_facts(Scratch& scratch, ProcessFacts* f) {
+  long n = sys::ops.readlinkat(AT_FDCWD, "/proc/self/exe", f->exe, sizeof(f->exe) - 1);
+  f->exe_len = n > 0 ? (size_t)n : 0;
+  f->cmdline = nullptr;
+  f->cmdline_len = 0;
+  constexpr size_t kMax = 256 * 1024;  // longer command lines are cut
+  char* buf = scratch.alloc<char>(kMax);
+  if (!buf) return;
+  long fd = open_with_reserve(
+      [] { return sys::ops.openat(AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0); });
+  if (fd < 0) return;
+  size_t len = 0;
+  for (;;) {
+    long r = sys::ops.read((int)fd, buf + len, kMax - len);
+    if (r == -EINTR) continue;
+    if (r <= 0) break;
+    len += (size_t)r;
+    if (len == kMax) break;
+  }
+  sys::ops.close((int)fd);
+  f->cmdline = buf;
+  f->cmdline_len = len;
+}
 
+void write_process_fields(JsonWriter& w, const ProcessFacts& f) {
+  w.key("exe").str(f.exe, f.exe_len);
   w.key("argv").raw("[");
-  long fd = sys::ops.openat(AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+  size_t start = 0;
   bool first = true;
-  if (fd >= 0) {
-    // Arguments are NUL-separated; one cut by the buffer end is carried over.
-    size_t have = 0;
-    for (;;) {
-      long r = sys::ops.read((int)fd, buf + have, sizeof(buf) - have);
-      if (r <= 0) break;
-      have += (size_t)r;
-      size_t start = 0;
-      for (size_t i = 0; i < have; ++i) {
-        if (buf[i] != 0) continue;
-        if (!first) w.raw(",");
-        w.str(buf + start, i - start);
-        first = false;
-        start = i + 1;
-      }
-      memmove(buf, buf + start, have - start);
-      have -= start;
-      if (have == sizeof(buf)) {  // one argument longer than the buffer
-        if (!first) w.raw(",");
-        w.str(buf, have);
-        first = false;
-        have = 0;
-      }
-    }
-    sys::ops.close((int)fd);
+  for (size_t i = 0; i <= f.cmdline_len; ++i) {
+    if (i < f.cmdline_len && f.cmdline[i] != 0) continue;
+    if (i == f.cmdline_len && start == i) break;  // no unterminated tail
+    if (!first) w.raw(",");
+    w.str(f.cmdline + start, i - start);
+    first = false;
+    start = i + 1;
   }
   w.raw("]");
 
   struct utsname u{};
   sys::ops.uname(&u);
   w.key("host").str(u.nodename);
-  for (const EnvField& f : g_env)
-    if (f.value[0]) w.key(f.key).str(f.value);
+  for (const EnvField& e : g_env)
+    if (e.value[0]) w.key(e.key).str(e.value);
 }
 
 }  // namespace fdscope
