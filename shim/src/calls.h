@@ -12,7 +12,9 @@
   X(mkstemps) X(mkostemps) X(mkstemp64) X(mkostemp64) X(mkstemps64)               \
   X(mkostemps64) X(fopen) X(fopen64) X(freopen) X(freopen64) X(tmpfile)           \
   X(tmpfile64) X(opendir) X(fdopendir) X(popen) X(recvmsg) X(recvmmsg)            \
-  X(posix_openpt) X(shm_open)
+  X(posix_openpt) X(shm_open)                                                    \
+  X(getaddrinfo) X(getpwnam) X(getpwuid) X(getgrnam) X(getgrgid) X(getpwnam_r)    \
+  X(getpwuid_r) X(getgrnam_r) X(getgrgid_r)
 
 enum fdscope_call {
 #define FDSCOPE_CALL_ENUM(name) FDSCOPE_CALL_##name,

@@ -9,6 +9,7 @@
 #include "sys.h"
 #include "thread_state.h"
 #include "tracker.h"
+#include "triggers.h"
 #include "../include/fdscope.h"
 
 using namespace fdscope;
@@ -44,6 +45,15 @@ void fdscope_adopted(int fd, enum fdscope_call call) {
 // (owns_process). The check comes first, before anything touches state.
 void fdscope_create_failed(enum fdscope_call call) {
   if (owns_process()) on_create_failed(call);
+}
+void fdscope_failed_with(enum fdscope_call call, int err) {
+  if (owns_process()) on_failed_with(call, err);
+}
+enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction* act,
+                                                struct sigaction* old) {
+  ensure_init();
+  if (!owns_process()) return FDSCOPE_SIG_PASS;
+  return filter_sigaction(sig, act, old);
 }
 void fdscope_closing(int fd) {
   if (owns_process()) on_closing(fd);

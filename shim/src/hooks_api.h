@@ -25,6 +25,20 @@ void fdscope_created(int fd, enum fdscope_call call, int flags);
 void fdscope_adopted(int fd, enum fdscope_call call);
 /* A creating call failed: looks at errno for EMFILE/ENFILE. */
 void fdscope_create_failed(enum fdscope_call call);
+/* A call that opens descriptors inside glibc (getaddrinfo, getpwnam...)
+ * failed with error number err; EMFILE/ENFILE trigger a dump. */
+void fdscope_failed_with(enum fdscope_call call, int err);
+
+/* The dump signal as the program sees it. sigaction()/signal() on it ask
+ * here first: FDSCOPE_SIG_PASS (not ours: call glibc as is),
+ * FDSCOPE_SIG_DONE (answered: the program asked for the default action,
+ * which the library's handler stands in for, or only queried; `old` is
+ * filled), FDSCOPE_SIG_INSTALL (the program installs its own handler or
+ * ignores the signal: `old` is filled, call glibc with old = NULL). */
+enum fdscope_sig_decision { FDSCOPE_SIG_PASS, FDSCOPE_SIG_DONE, FDSCOPE_SIG_INSTALL };
+struct sigaction;
+enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction* act,
+                                                struct sigaction* old);
 void fdscope_closing(int fd);
 void fdscope_close_result(int fd, int rc);
 /* Descriptors in [first, last] created before began_ns were closed. */

@@ -15,12 +15,16 @@
 #undef _FILE_OFFSET_BITS
 
 #include <dirent.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -503,6 +507,76 @@ HOOK void closefrom(int low) {
     errno = saved;
   }
   if (low >= 0) fdscope_closed_range((unsigned)low, ~0U, began);
+}
+
+/* ---- calls that open descriptors inside glibc ----------------------------
+ * Their descriptors go through glibc's internal calls, out of the hooks'
+ * sight; they matter for the EMFILE trigger: in the Lambda story the first
+ * visible failure is `getaddrinfo EMFILE`, on a libuv worker thread. */
+
+REAL_FN(getaddrinfo)
+HOOK int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                     struct addrinfo** res) {
+  if (!real_getaddrinfo()) return EAI_SYSTEM;
+  int r = real_getaddrinfo()(node, service, hints, res);
+  if (r == EAI_SYSTEM) fdscope_failed_with(FDSCOPE_CALL_getaddrinfo, errno);
+  return r;
+}
+
+#define NSS_HOOK(name, T, Arg)                                  \
+  REAL_FN(name)                                                 \
+  HOOK T* name(Arg key) {                                       \
+    if (!real_##name()) NO_REAL(NULL);                          \
+    T* r = real_##name()(key);                                  \
+    if (!r) fdscope_failed_with(FDSCOPE_CALL_##name, errno);    \
+    return r;                                                   \
+  }
+NSS_HOOK(getpwnam, struct passwd, const char*)
+NSS_HOOK(getpwuid, struct passwd, uid_t)
+NSS_HOOK(getgrnam, struct group, const char*)
+NSS_HOOK(getgrgid, struct group, gid_t)
+
+/* The reentrant forms return the error number. */
+#define NSS_R_HOOK(name, T, Arg)                                              \
+  REAL_FN(name)                                                               \
+  HOOK int name(Arg key, T* out, char* buf, size_t len, T** result) {         \
+    if (!real_##name()) return ENOSYS;                                        \
+    int r = real_##name()(key, out, buf, len, result);                        \
+    if (r) fdscope_failed_with(FDSCOPE_CALL_##name, r);                       \
+    return r;                                                                 \
+  }
+NSS_R_HOOK(getpwnam_r, struct passwd, const char*)
+NSS_R_HOOK(getpwuid_r, struct passwd, uid_t)
+NSS_R_HOOK(getgrnam_r, struct group, const char*)
+NSS_R_HOOK(getgrgid_r, struct group, gid_t)
+
+/* ---- the dump signal ------------------------------------------------------
+ * Programs that reset every signal to its default at start-up (Node.js
+ * does) would remove the dump handler: a request for the default action on
+ * the dump signal is answered without touching the handler. A handler (or
+ * SIG_IGN) the program installs replaces the library's. */
+
+REAL_FN(sigaction)
+HOOK int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  if (!real_sigaction()) NO_REAL(-1);
+  switch (fdscope_signal_filter(sig, act, old)) {
+    case FDSCOPE_SIG_DONE: return 0;
+    case FDSCOPE_SIG_INSTALL: return real_sigaction()(sig, act, NULL);
+    default: return real_sigaction()(sig, act, old);
+  }
+}
+
+REAL_FN(signal)
+HOOK sighandler_t signal(int sig, sighandler_t handler) {
+  if (!real_signal()) NO_REAL(SIG_ERR);
+  struct sigaction act, old;
+  memset(&act, 0, sizeof(act));
+  act.sa_handler = handler;
+  switch (fdscope_signal_filter(sig, &act, &old)) {
+    case FDSCOPE_SIG_DONE: return old.sa_handler;
+    case FDSCOPE_SIG_INSTALL: real_signal()(sig, handler); return old.sa_handler;
+    default: return real_signal()(sig, handler);
+  }
 }
 
 /* The library constructor: tracking starts before main. */

@@ -84,8 +84,9 @@ void on_adopted(int fd, Call call) {
   on_created(fd, call, 0);
 }
 
-void on_create_failed(Call call) {
-  int err = errno;
+void on_create_failed(Call call) { on_failed_with(call, errno); }
+
+void on_failed_with(Call call, int err) {
   if (err != EMFILE && err != ENFILE) return;
   ShimScope scope;
   if (scope.nested() || !initialized()) return;
@@ -101,7 +102,7 @@ void on_closing(int fd) {
     s->rec.state = SlotState::kClosed;
     s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
     s->rec.close_tid = current_tid();
-    g_open.fetch_sub(1, std::memory_order_relaxed);
+    after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
 }

@@ -22,6 +22,7 @@ void on_created(int fd, Call call, int flags);
 void on_adopted(int fd, Call call);
 // A creating call failed; errno is the host's (EMFILE/ENFILE matter).
 void on_create_failed(Call call);
+void on_failed_with(Call call, int err);
 // The host is about to close fd.
 void on_closing(int fd);
 // close(fd) returned rc with errno err.

@@ -24,13 +24,26 @@ namespace {
 // soft limit when reached, since programs raise their limit at start-up
 // (Node.js raises it to the hard limit).
 std::atomic<long> g_next_threshold{0};
-std::atomic<bool> g_emfile_dumped{false};
+
+// EMFILE: one dump per episode. After a dump, the next EMFILE failure
+// dumps again only once the count has first fallen by a tenth of the limit
+// (descriptors were released, and the process ran out again).
+std::atomic<bool> g_emfile_armed{true};
+std::atomic<long> g_emfile_rearm_below{0};
+
+// The dump signal: whether the library's handler is installed, and the
+// action the program believes is installed (it asked for the default,
+// which the handler stands in for).
+std::atomic<bool> g_signal_ours{false};
+struct sigaction g_program_action;
 
 uint64_t soft_limit() {
   struct rlimit lim{};
   sys::ops.getrlimit_nofile(&lim);
   return lim.rlim_cur;
 }
+
+long tenth(uint64_t limit) { return limit / 10 > 0 ? (long)(limit / 10) : 1; }
 
 long threshold_for(uint64_t limit) {
   const Options& o = options();
@@ -42,21 +55,25 @@ long threshold_for(uint64_t limit) {
 
 void on_signal(int, siginfo_t*, void*) { write_dump(Reason::kSignal, nullptr); }
 
+bool is_default(const struct sigaction& a) {
+  return !(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_DFL;
+}
+
 void install_signal_handler() {
   int sig = options().signal;
   if (sig <= 0) return;
   struct sigaction old{};
   if (sigaction(sig, nullptr, &old) != 0) return;
-  // A handler the program (or its parent, by ignoring) set up comes first.
-  if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL) return;
-  if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction) return;
+  // A disposition someone set before us (ignored by the parent, say) stays.
+  if (!is_default(old)) return;
+  g_program_action = old;
   struct sigaction sa{};
   sa.sa_sigaction = on_signal;
   // Not SA_ONSTACK: an alternate signal stack is often small, and the dump
   // wants a few kilobytes of stack (its bulk lives in mapped scratch).
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  sigaction(sig, &sa, nullptr);
+  if (sigaction(sig, &sa, nullptr) == 0) g_signal_ours.store(true);
 }
 
 void at_exit_dump() {
@@ -89,22 +106,41 @@ void after_create(long open) {
   long now_next = threshold_for(limit);
   // Re-armed thresholds sit above the configured one: keep the larger.
   if (now_next < next) now_next = next;
-  long step = (long)(limit / 10) > 0 ? (long)(limit / 10) : 1;
   if (open < now_next) {
     g_next_threshold.compare_exchange_strong(next, now_next);
     return;
   }
   // One thread wins the crossing; the others see the raised mark.
-  if (!g_next_threshold.compare_exchange_strong(next, now_next + step)) return;
+  if (!g_next_threshold.compare_exchange_strong(next, now_next + tenth(limit))) return;
   write_dump(Reason::kThreshold, nullptr);
   if (options().action == Action::kAbort) abort();
 }
 
-void after_create_failed(Call, int) {
+void after_create_failed(Call call, int) {
   if (!options().on_emfile) return;
-  bool expected = false;
-  if (!g_emfile_dumped.compare_exchange_strong(expected, true)) return;
-  write_dump(Reason::kEmfile, nullptr);
+  bool armed = true;
+  if (!g_emfile_armed.compare_exchange_strong(armed, false)) return;
+  g_emfile_rearm_below.store(tracked_open() - tenth(soft_limit()));
+  write_dump(Reason::kEmfile, nullptr, call_name(call));
+}
+
+void after_close(long open) {
+  if (!g_emfile_armed.load(std::memory_order_relaxed) &&
+      open < g_emfile_rearm_below.load(std::memory_order_relaxed))
+    g_emfile_armed.store(true, std::memory_order_relaxed);
+}
+
+fdscope_sig_decision filter_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  if (sig != options().signal || !g_signal_ours.load()) return FDSCOPE_SIG_PASS;
+  if (old) *old = g_program_action;
+  if (!act) return FDSCOPE_SIG_DONE;
+  if (is_default(*act)) {
+    g_program_action = *act;  // the handler stays; the program sees its default
+    return FDSCOPE_SIG_DONE;
+  }
+  // The program's own handler (or SIG_IGN) takes precedence.
+  g_signal_ours.store(false);
+  return FDSCOPE_SIG_INSTALL;
 }
 
 }  // namespace fdscope

@@ -119,7 +119,8 @@ void write_stack(JsonWriter& w, unsigned seq, uint32_t id, const Symbolizer& sym
   w.raw("]}\n");
 }
 
-int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
+int write_dump_locked(Reason reason, const char* path_override, const char* trigger,
+                      unsigned seq) {
   const uint64_t now_mono = sys::coarse_monotonic_ns();  // the clock of the records
   const uint64_t now_real = sys::realtime_ns();
 
@@ -201,7 +202,9 @@ int write_dump_locked(Reason reason, const char* path_override, unsigned seq) {
 
   line_start(w, "header", seq);
   w.key("format").u64(kFormatVersion).key("fdscope").str(FDSCOPE_VERSION);
-  w.key("reason").str(reason_name(reason)).key("ppid").i64(sys::getppid());
+  w.key("reason").str(reason_name(reason));
+  if (trigger) w.key("trigger").str(trigger);
+  w.key("ppid").i64(sys::getppid());
   write_process_fields(w, *facts);
   w.key("time").str(when).key("time_ms").u64(now_real / 1000000);
   w.key("rlimit_soft").u64(lim.rlim_cur).key("rlimit_hard").u64(lim.rlim_max);
@@ -270,13 +273,13 @@ const char* reason_name(Reason r) {
   return "request";
 }
 
-int write_dump(Reason reason, const char* path) {
+int write_dump(Reason reason, const char* path, const char* trigger) {
   ShimScope scope;
   if (reason != Reason::kRequest && g_seq.load() >= options().max_dumps) return -ECANCELED;
   bool expected = false;
   if (!g_busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return -EBUSY;
   unsigned seq = g_seq.fetch_add(1) + 1;
-  int r = write_dump_locked(reason, path, seq);
+  int r = write_dump_locked(reason, path, trigger, seq);
   reserve_restore();
   g_busy.store(false, std::memory_order_release);
   return r;

@@ -15,7 +15,8 @@ const char* reason_name(Reason r);
 // Writes one dump to `path` (nullptr: the `output` option). Returns 0, or
 // -errno if it could not be written (-EBUSY: another dump was under way;
 // -ECANCELED: max_dumps reached).
-int write_dump(Reason reason, const char* path);
+// `trigger`: the call whose failure caused an EMFILE dump, or nullptr.
+int write_dump(Reason reason, const char* path, const char* trigger = nullptr);
 
 // Dumps written by this process so far.
 unsigned dumps_written();
