@@ -1,10 +1,12 @@
 #include "tracker.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <atomic>
 
+#include "dump/double_close.h"
 #include "fd_table.h"
 #include "options.h"
 #include "stack_store.h"
@@ -97,18 +99,33 @@ void on_closing(int fd) {
   ShimScope scope;
   if (is_own_fd(fd)) drop_own_fd(fd);  // the host may close ours (daemons do)
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
+  if (!s || s->rec.state != SlotState::kOpen) return;
+  // Where it was closed, for reporting a later double close.
+  uint32_t stack = options().double_close != DoubleClose::kOff && !scope.nested() && initialized()
+                       ? capture_interned()
+                       : 0;
+  if (!begin_write(*s)) return;
   if (s->rec.state == SlotState::kOpen) {
     s->rec.state = SlotState::kClosed;
     s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
     s->rec.close_tid = current_tid();
+    s->rec.close_stack = stack;
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
 }
 
-void on_close_result(int, int, int) {
-  // Double-close detection hooks in here (EBADF on a slot seen closed).
+// close() failing with EBADF on a descriptor seen closed (and not created
+// again since) is a double close.
+void on_close_result(int fd, int rc, int err) {
+  if (rc == 0 || err != EBADF || options().double_close == DoubleClose::kOff) return;
+  ShimScope scope;
+  if (scope.nested() || !initialized()) return;
+  FdSlot* s = fd_table().slot(fd, false);
+  FdRecord rec;
+  if (!s || !read_slot(*s, &rec) || rec.state != SlotState::kClosed) return;
+  report_double_close(fd, rec, capture_interned(), current_tid());
+  if (options().double_close == DoubleClose::kAbort) abort();
 }
 
 void on_closed_range(unsigned first, unsigned last, uint64_t began) {

@@ -16,7 +16,7 @@
 #include "../sys.h"
 #include "../thread_state.h"
 #include "../tracker.h"
-#include "demangle.h"
+#include "frames_json.h"
 #include "fd_describe.h"
 #include "json_writer.h"
 #include "output_file.h"
@@ -90,33 +90,20 @@ struct IdSet {
   }
 };
 
+}  // namespace
+
 void line_start(JsonWriter& w, const char* type, unsigned seq) {
   w.raw("{\"type\":").str(type).key("pid").i64(sys::getpid()).key("seq").u64(seq);
   w.key("run").str(run_id());
 }
 
-void write_frame_name(JsonWriter& w, const ResolvedFrame& f) {
-  w.key("function").raw("\"");
-  if (!demangle_to(f.name, w)) w.escaped(f.name, strlen(f.name));
-  w.raw("\"");
-  w.key("symbol_offset").u64(f.name_offset);
-}
+namespace {
 
 void write_stack(JsonWriter& w, unsigned seq, uint32_t id, const Symbolizer& sym) {
-  StackView st = stack_frames(id);
   line_start(w, "stack", seq);
-  w.key("id").u64(id).key("frames").raw("[");
-  for (unsigned i = 0; i < st.depth; ++i) {
-    if (i) w.raw(",");
-    w.raw("{\"addr\":").hex(st.frames[i]);
-    const ResolvedFrame* f = sym.find(st.frames[i]);
-    if (f && f->module >= 0) {
-      w.key("module").i64(f->module).key("offset").hex(f->offset);
-      if (f->name) write_frame_name(w, *f);
-    }
-    w.raw("}");
-  }
-  w.raw("]}\n");
+  w.key("id").u64(id).key("frames");
+  write_frames(w, stack_frames(id), sym, false);
+  w.raw("}\n");
 }
 
 int write_dump_locked(Reason reason, const char* path_override, const char* trigger,
@@ -276,14 +263,20 @@ const char* reason_name(Reason r) {
 int write_dump(Reason reason, const char* path, const char* trigger) {
   ShimScope scope;
   if (reason != Reason::kRequest && g_seq.load() >= options().max_dumps) return -ECANCELED;
-  bool expected = false;
-  if (!g_busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return -EBUSY;
+  if (!try_lock_output()) return -EBUSY;
   unsigned seq = g_seq.fetch_add(1) + 1;
   int r = write_dump_locked(reason, path, trigger, seq);
   reserve_restore();
-  g_busy.store(false, std::memory_order_release);
+  unlock_output();
   return r;
 }
+
+bool try_lock_output() {
+  bool expected = false;
+  return g_busy.compare_exchange_strong(expected, true, std::memory_order_acquire);
+}
+
+void unlock_output() { g_busy.store(false, std::memory_order_release); }
 
 unsigned dumps_written() { return g_seq.load(); }
 

@@ -18,6 +18,15 @@ const char* reason_name(Reason r);
 // `trigger`: the call whose failure caused an EMFILE dump, or nullptr.
 int write_dump(Reason reason, const char* path, const char* trigger = nullptr);
 
+// One writer of dump output at a time (dumps and double-close events share
+// the output file). Never blocks: false if busy.
+bool try_lock_output();
+void unlock_output();
+
+// Starts a JSON line: {"type":T,"pid":..,"seq":..,"run":..
+class JsonWriter;
+void line_start(JsonWriter& w, const char* type, unsigned seq);
+
 // Dumps written by this process so far.
 unsigned dumps_written();
 

@@ -1,0 +1,112 @@
+#include "double_close.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "../log.h"
+#include "../options.h"
+#include "../sys.h"
+#include "../text.h"
+#include "dump.h"
+#include "frames_json.h"
+#include "json_writer.h"
+#include "output_file.h"
+#include "scratch.h"
+#include "symbolizer.h"
+#include "utc_time.h"
+
+namespace fdscope {
+namespace {
+
+constexpr unsigned kMaxReports = 64;  // a loop of double closes must not flood
+std::atomic<unsigned> g_reports{0};
+
+// "fn (module) < fn (module) < ..." for the log, innermost first.
+void add_stack_text(LineBuf& line, uint32_t id, const Symbolizer& sym) {
+  StackView st = stack_frames(id);
+  if (st.depth == 0) {
+    line.add("(no stack: closed by close_range/closefrom or from a signal handler)");
+    return;
+  }
+  for (unsigned i = 0; i < st.depth && i < 6; ++i) {
+    if (i) line.add(" < ");
+    const ResolvedFrame* f = sym.find(st.frames[i]);
+    if (f && f->name) {
+      line.add(f->name);
+    } else {
+      char hex[20] = "0x";
+      line.add(hex, 2 + format_hex(hex + 2, st.frames[i]));
+    }
+  }
+}
+
+void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
+                const Symbolizer& sym, uint64_t ms_since_first) {
+  if (strcmp(options().log, "none") == 0) return;
+  LineBuf head;
+  head.add("fdscope: pid ").add_i64(sys::getpid()).add(": double close of fd ").add_i64(fd);
+  head.add(" by tid ").add_i64(second_tid).add(" (first closed by tid ").add_i64(rec.close_tid);
+  head.add(", ").add_u64(ms_since_first).add(" ms earlier)\n");
+  log_line_stderr(head.c_str());
+  LineBuf again;
+  again.add("fdscope:   closed again at: ");
+  add_stack_text(again, second, sym);
+  log_line_stderr(again.add("\n").c_str());
+  LineBuf first;
+  first.add("fdscope:   first closed at: ");
+  add_stack_text(first, rec.close_stack, sym);
+  log_line_stderr(first.add("\n").c_str());
+  LineBuf created;
+  created.add("fdscope:   created by ").add(call_name(rec.call)).add(" at: ");
+  add_stack_text(created, rec.stack, sym);
+  log_line_stderr(created.add("\n").c_str());
+}
+
+}  // namespace
+
+void report_double_close(int fd, const FdRecord& rec, uint32_t second, int second_tid) {
+  if (g_reports.fetch_add(1) >= kMaxReports) return;
+  if (!try_lock_output()) return;  // a dump is being written right now
+  Scratch scratch(size_t(64) << 20);
+  uintptr_t addrs[3 * kMaxDepth];
+  size_t n = 0;
+  for (uint32_t id : {rec.stack, rec.close_stack, second}) {
+    StackView st = stack_frames(id);
+    for (unsigned i = 0; i < st.depth; ++i) addrs[n++] = st.frames[i];
+  }
+  Symbolizer sym;
+  sym.resolve(scratch, addrs, n);
+
+  const uint64_t now_mono = sys::coarse_monotonic_ns();
+  const uint64_t since_ms =
+      now_mono > rec.closed_mono_ns ? (now_mono - rec.closed_mono_ns) / 1000000 : 0;
+  log_report(fd, rec, second, second_tid, sym, since_ms);
+
+  bool close_after = false;
+  char path[kPathMax];
+  int out = output_open(nullptr, &close_after, path, sizeof(path));
+  char* buf = scratch.alloc<char>(16 * 1024);
+  if (out >= 0 && buf) {
+    JsonWriter w(out, buf, 16 * 1024);
+    char when[32];
+    format_utc_iso8601(sys::realtime_ns(), when);
+    line_start(w, "double_close", 0);
+    w.key("fd").i64(fd).key("time").str(when).key("call").str(call_name(rec.call));
+    w.key("created").raw("{\"tid\":").i64(rec.tid).key("frames");
+    write_frames(w, stack_frames(rec.stack), sym, true);
+    w.raw("}").key("first_close").raw("{\"tid\":").i64(rec.close_tid);
+    w.key("ms_before").u64(since_ms).key("frames");
+    write_frames(w, stack_frames(rec.close_stack), sym, true);
+    w.raw("}").key("second_close").raw("{\"tid\":").i64(second_tid).key("frames");
+    write_frames(w, stack_frames(second), sym, true);
+    w.raw("}}\n");
+    w.flush();
+  }
+  if (out >= 0 && close_after) sys::ops.close(out);
+  sym.release();
+  unlock_output();
+}
+
+}  // namespace fdscope

@@ -1,0 +1,20 @@
+// Reporting a double close: close() failed with EBADF on a descriptor the
+// library saw closed and not reopened. In a threaded program the second
+// close would have closed someone else's descriptor had the number been
+// reused in between, so both stacks matter: where it was closed first, and
+// where again (as valgrind 3.23 and Android's fdsan report it).
+#pragma once
+
+#include <stdint.h>
+
+#include "../fd_table.h"
+
+namespace fdscope {
+
+// `rec`: the closed record (creating and first-closing stack);
+// `second_stack`/`second_tid`: the failing close. Writes a "double_close"
+// line to the dump output and a readable account to the `log`.
+// Async-signal-safe.
+void report_double_close(int fd, const FdRecord& rec, uint32_t second_stack, int second_tid);
+
+}  // namespace fdscope

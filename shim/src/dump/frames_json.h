@@ -1,0 +1,15 @@
+// Writing a stack's frames as JSON, shared by dumps and double-close events.
+#pragma once
+
+#include "../stack_store.h"
+#include "json_writer.h"
+#include "symbolizer.h"
+
+namespace fdscope {
+
+// [{"addr":...,"module":...,"offset":...,"function":...,"symbol_offset":...},...]
+// with "module" the module id of the dump, or its path when `module_paths`
+// (for lines that stand alone, without module lines).
+void write_frames(JsonWriter& w, StackView stack, const Symbolizer& sym, bool module_paths);
+
+}  // namespace fdscope
