@@ -55,7 +55,9 @@ unsigned FdTable::close_range(unsigned first, unsigned last, uint64_t before_mon
     }
     if (s->rec.state != SlotState::kOpen) continue;  // racy peek, confirmed below
     if (!begin_write(*s)) continue;
-    if (s->rec.state == SlotState::kOpen && s->rec.created_mono_ns < before_mono_ns) {
+    // <=: the records' clock is coarse (one tick is milliseconds), so a
+    // descriptor opened just before the call has the call's timestamp.
+    if (s->rec.state == SlotState::kOpen && s->rec.created_mono_ns <= before_mono_ns) {
       s->rec.state = SlotState::kClosed;
       s->rec.closed_mono_ns = before_mono_ns;
       s->rec.close_stack = 0;

@@ -64,7 +64,9 @@ class FdTable {
   unsigned capacity() const;
 
   // Clears every slot in [first, last] whose record was created before
-  // `before_mono_ns`. Used for close_range/closefrom.
+  // `before_mono_ns` or in the same tick of the coarse clock (a concurrent
+  // creation in that tick loses its record: it then shows as untracked).
+  // Used for close_range/closefrom.
   unsigned close_range(unsigned first, unsigned last, uint64_t before_mono_ns);
 
   // After fork in the child: a slot held by another thread of the parent

@@ -470,10 +470,15 @@ HOOK int close(int fd) {
   return r;
 }
 
+/* closedir's argument is declared nonnull, and GCC drops a test of such a
+ * parameter against NULL (-fno-delete-null-pointer-checks notwithstanding):
+ * the empty asm hides its value, so closedir(NULL) reaches glibc (EINVAL)
+ * instead of crashing in dirfd. */
 #define STREAM_CLOSE_HOOK(name, T, fdexpr)          \
   REAL_FN(name)                                     \
   HOOK int name(T* stream) {                        \
     if (!real_##name()) NO_REAL(EOF);               \
+    __asm__("" : "+r"(stream));                     \
     if (stream) {                                   \
       int fd = fdexpr;                              \
       if (fd >= 0) fdscope_closing(fd);             \

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "dump_reader.h"
+#include "dump_selection.h"
 #include "report_formats.h"
 #include "report_text.h"
 #include "sites.h"
@@ -80,35 +80,8 @@ int cmd_report(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::vector<ReadResult> results;
-  std::vector<const Dump*> chosen;
-  bool problems = false;
-  results.reserve(files.size());
-  for (const std::string& f : files) results.push_back(read_dumps(f));
-  for (const ReadResult& r : results) {
-    for (const ReadProblem& p : r.problems) {
-      problems = true;
-      if (p.line > 0) fmt::print(stderr, "fdscope report: {}:{}: {}\n", p.file, p.line, p.message);
-      else fmt::print(stderr, "fdscope report: {}: {}\n", p.file, p.message);
-    }
-    // By default the last dump of each process in each file (a complete one
-    // when there is one).
-    std::vector<const Dump*> last;
-    for (const Dump& d : r.dumps) {
-      if (all) {
-        chosen.push_back(&d);
-        continue;
-      }
-      bool replaced = false;
-      for (const Dump*& l : last)
-        if (l->pid == d.pid && l->run == d.run) {
-          if (d.complete || !l->complete) l = &d;
-          replaced = true;
-        }
-      if (!replaced) last.push_back(&d);
-    }
-    chosen.insert(chosen.end(), last.begin(), last.end());
-  }
+  LoadedDumps loaded = load_dump_files(files, "fdscope report");
+  std::vector<const Dump*> chosen = all ? every_dump(loaded) : last_dump_per_process(loaded);
 
   SiteReport report = group_sites(chosen);
   SourceLines lines;
@@ -123,7 +96,7 @@ int cmd_report(int argc, char** argv) {
     o.colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     print_text_report(stdout, report, o);
   }
-  return problems ? kExitProblems : kExitOk;
+  return loaded.problems ? kExitProblems : kExitOk;
 }
 
 }  // namespace fdscope::tool

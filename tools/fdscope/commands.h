@@ -12,5 +12,7 @@ constexpr int kExitToolFailed = 125;  // run: fdscope failed before the program 
 
 int cmd_run(int argc, char** argv);
 int cmd_report(int argc, char** argv);
+int cmd_diff(int argc, char** argv);
+int cmd_snapshot(int argc, char** argv);
 
 }  // namespace fdscope::tool

@@ -13,6 +13,8 @@ void usage(std::FILE* out) {
              "usage: fdscope COMMAND [ARGS...]\n"
              "  run [-o OPTIONS] [--error-exitcode N] -- CMD ARGS...   run CMD under fdscope\n"
              "  report [--top N] [--format text|json|folded] DUMP...  report dumps by call site\n"
+             "  diff [--top N] [--format text|json] OLD NEW            call sites that grew\n"
+             "  snapshot [--timeout S] PID                            dump a running process\n"
              "  version                                               print the version\n"
              "Run 'fdscope COMMAND --help' for a command's options.\n");
 }
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   const char* cmd = argv[1];
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
+  if (!strcmp(cmd, "diff")) return cmd_diff(argc - 2, argv + 2);
+  if (!strcmp(cmd, "snapshot")) return cmd_snapshot(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     fmt::print("fdscope {}\n", FDSCOPE_VERSION);
     return kExitOk;

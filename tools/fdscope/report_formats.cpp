@@ -27,7 +27,6 @@ void print_json_report(std::FILE* out, const SiteReport& r, size_t top) {
     for (auto& [t, n] : targets) site["targets"].push_back({{"target", t}, {"count", n}});
     site["oldest_ms"] = s.oldest_ms;
     site["newest_ms"] = s.newest_ms;
-    site["calls"] = s.calls;
     site["frames"] = nlohmann::ordered_json::array();
     for (const SiteFrame& f : s.frames) {
       nlohmann::ordered_json frame;

@@ -36,12 +36,39 @@ std::vector<std::pair<std::string, long>> by_count(const Map& m) {
 
 }  // namespace
 
-void print_text_report(std::FILE* out, const SiteReport& r, const TextOptions& o) {
+void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t width) {
   const char* bold = o.colour ? "\033[1m" : "";
   const char* red = o.colour ? "\033[31m" : "";
   const char* dim = o.colour ? "\033[2m" : "";
   const char* reset = o.colour ? "\033[0m" : "";
+  auto kinds = by_count(s.kinds);
+  auto targets = by_count(s.targets);
+  std::string kind_text;
+  for (auto& [k, n] : kinds) kind_text += (kind_text.empty() ? "" : ",") + k;
+  fmt::print(out, "{}{:>{}} x {}{}  created by {}, age {}..{}\n", red, s.count, width, kind_text,
+             reset, fmt::join(s.calls, "/"), age(s.newest_ms), age(s.oldest_ms));
+  for (size_t t = 0; t < targets.size() && t < 3; ++t)
+    fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, targets[t].first);
+  if (targets.size() > 3)
+    fmt::print(out, "  {:>{}}   ({} more targets)\n", "", width, targets.size() - 3);
+  auto frames = program_frames(s);
+  if (frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", dim, reset);
+  for (size_t f = 0; f < frames.size() && f < o.frames; ++f) {
+    const SiteFrame& fr = *frames[f];
+    std::string where = fr.module.empty()
+                            ? fmt::format("0x{:x} (JIT or unknown code)", fr.addr)
+                            : fmt::format("{}+0x{:x}", basename_of(fr.module), fr.offset);
+    std::string source = fr.line > 0 ? fmt::format("{}:{}  ", fr.file, fr.line) : "";
+    fmt::print(out, "    #{:<2} {}{}{}  {}{}({}){}\n", f, bold,
+               fr.function.empty() ? "??" : fr.function, reset, source, dim, where, reset);
+  }
+  if (frames.size() > o.frames)
+    fmt::print(out, "    {}... {} more frames{}\n", dim, frames.size() - o.frames, reset);
+}
 
+void print_text_report(std::FILE* out, const SiteReport& r, const TextOptions& o) {
+  const char* bold = o.colour ? "\033[1m" : "";
+  const char* reset = o.colour ? "\033[0m" : "";
   fmt::print(out, "{}{} descriptors open from {} call sites{} ({} dump{}, {} process{}; {} untracked)\n",
              bold, r.descriptors, r.sites.size(), reset, r.dumps, r.dumps == 1 ? "" : "s",
              r.processes, r.processes == 1 ? "" : "es", r.untracked);
@@ -50,37 +77,15 @@ void print_text_report(std::FILE* out, const SiteReport& r, const TextOptions& o
   for (size_t i = 0; i < shown; ++i)
     width = std::max(width, std::to_string(r.sites[i].count).size());
   for (size_t i = 0; i < shown; ++i) {
-    const Site& s = r.sites[i];
-    auto kinds = by_count(s.kinds);
-    auto targets = by_count(s.targets);
-    std::string kind_text;
-    for (auto& [k, n] : kinds) kind_text += (kind_text.empty() ? "" : ",") + k;
-    fmt::print(out, "\n{}{:>{}} x {}{}  created by {}, age {}..{}\n", red, s.count, width,
-               kind_text, reset, fmt::join(s.calls, "/"), age(s.newest_ms), age(s.oldest_ms));
-    for (size_t t = 0; t < targets.size() && t < 3; ++t)
-      fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, targets[t].first);
-    if (targets.size() > 3) fmt::print(out, "  {:>{}}   ({} more targets)\n", "", width, targets.size() - 3);
-    auto frames = program_frames(s);
-    if (frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", dim, reset);
-    for (size_t f = 0; f < frames.size() && f < o.frames; ++f) {
-      const SiteFrame& fr = *frames[f];
-      std::string where = fr.module.empty()
-                              ? fmt::format("0x{:x} (JIT or unknown code)", fr.addr)
-                              : fmt::format("{}+0x{:x}", basename_of(fr.module), fr.offset);
-      std::string source = fr.line > 0 ? fmt::format("{}:{}  ", fr.file, fr.line) : "";
-      fmt::print(out, "    #{:<2} {}{}{}  {}{}({}){}\n", f, bold,
-                 fr.function.empty() ? "??" : fr.function, reset, source, dim, where, reset);
-    }
-    if (frames.size() > o.frames)
-      fmt::print(out, "    {}... {} more frames{}\n", dim, frames.size() - o.frames, reset);
+    fmt::print(out, "\n");
+    print_site(out, r.sites[i], o, width);
   }
-  if (r.sites.size() > shown)
+  if (r.sites.size() > shown) {
+    long rest = 0;
+    for (size_t i = shown; i < r.sites.size(); ++i) rest += r.sites[i].count;
     fmt::print(out, "\n({} more call sites with {} descriptors; --top N shows more)\n",
-               r.sites.size() - shown, [&] {
-                 long n = 0;
-                 for (size_t i = shown; i < r.sites.size(); ++i) n += r.sites[i].count;
-                 return n;
-               }());
+               r.sites.size() - shown, rest);
+  }
 }
 
 }  // namespace fdscope::tool

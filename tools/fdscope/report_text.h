@@ -16,4 +16,7 @@ struct TextOptions {
 
 void print_text_report(std::FILE* out, const SiteReport& report, const TextOptions& options);
 
+// One site: count, kinds, targets, program frames (count right-aligned to width).
+void print_site(std::FILE* out, const Site& site, const TextOptions& options, size_t width);
+
 }  // namespace fdscope::tool

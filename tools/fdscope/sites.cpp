@@ -15,11 +15,20 @@ bool is_runtime_module(const std::string& path) {
          base.rfind("libfdscope", 0) == 0;
 }
 
-std::string normalise_target(const std::string& kind, const std::string& target) {
+std::string normalise_target(const std::string& kind, const std::string& call,
+                             const std::string& target) {
   if (kind != "socket") return target;
   size_t arrow = target.find(" -> ");
   size_t space = target.find(' ');
   if (arrow == std::string::npos || space == std::string::npos || space >= arrow) return target;
+  if (call == "accept" || call == "accept4") {
+    std::string peer = target.substr(arrow + 4);
+    size_t colon = peer.rfind(':');
+    size_t suffix = peer.find(' ');  // " (not connected)"
+    if (colon != std::string::npos && (suffix == std::string::npos || colon < suffix))
+      peer = peer.substr(0, colon) + (suffix == std::string::npos ? "" : peer.substr(suffix));
+    return target.substr(0, arrow) + " <- " + peer;
+  }
   return target.substr(0, space) + target.substr(arrow);
 }
 
@@ -66,6 +75,7 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps) {
       auto [it, fresh] = index.emplace(key, r.sites.size());
       if (fresh) {
         Site s;
+        s.key = key;
         for (const Frame& f : frames) {
           auto m = d->modules.find(f.module);
           bool known = m != d->modules.end();
@@ -78,7 +88,7 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps) {
       Site& s = r.sites[it->second];
       ++s.count;
       ++s.kinds[fd.kind];
-      ++s.targets[normalise_target(fd.kind, fd.target)];
+      ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
       s.oldest_ms = std::max(s.oldest_ms, fd.age_ms);
       s.newest_ms = std::min(s.newest_ms, fd.age_ms);
       if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())

@@ -22,6 +22,7 @@ struct SiteFrame {
 };
 
 struct Site {
+  std::string key;                // identity across dumps (modules and offsets)
   std::vector<SiteFrame> frames;  // innermost first
   long count = 0;
   std::map<std::string, long> kinds;
@@ -45,9 +46,13 @@ class SourceLines;
 // Fills file and line of every frame that debug information can place.
 void add_source_lines(SiteReport& report, SourceLines& lines);
 
-// "tcp 127.0.0.1:52312 -> 127.0.0.1:3306" -> "tcp -> 127.0.0.1:3306": the
-// local port differs per connection; the peer is what identifies a leak.
-std::string normalise_target(const std::string& kind, const std::string& target);
+// Sockets are grouped by their stable end. A connection the program opened:
+// "tcp 127.0.0.1:52312 -> 10.0.0.5:3306" -> "tcp -> 10.0.0.5:3306" (the
+// local port differs per connection). One it accepted (call accept/accept4):
+// "tcp 10.0.0.9:8080 -> 10.0.0.7:41234" -> "tcp 10.0.0.9:8080 <- 10.0.0.7"
+// (the client's port differs).
+std::string normalise_target(const std::string& kind, const std::string& call,
+                             const std::string& target);
 
 // True for frames of the C runtime and loader (not the program's code).
 bool is_runtime_module(const std::string& path);

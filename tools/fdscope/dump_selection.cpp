@@ -1,0 +1,67 @@
+#include "dump_selection.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace fdscope::tool {
+namespace {
+
+// Picks one dump per (pid, run) in each file: `later` decides between the
+// one kept so far and the next.
+template <typename Prefer>
+std::vector<const Dump*> one_per_process(const LoadedDumps& loaded, Prefer prefer) {
+  std::vector<const Dump*> out;
+  for (const ReadResult& file : loaded.files) {
+    std::vector<const Dump*> kept;
+    for (const Dump& d : file.dumps) {
+      bool seen = false;
+      for (const Dump*& k : kept)
+        if (k->pid == d.pid && k->run == d.run) {
+          if (prefer(*k, d)) k = &d;
+          seen = true;
+        }
+      if (!seen) kept.push_back(&d);
+    }
+    out.insert(out.end(), kept.begin(), kept.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+LoadedDumps load_dump_files(const std::vector<std::string>& paths, const char* who) {
+  LoadedDumps loaded;
+  loaded.files.reserve(paths.size());
+  for (const std::string& path : paths) {
+    loaded.files.push_back(read_dumps(path));
+    for (const ReadProblem& p : loaded.files.back().problems) {
+      loaded.problems = true;
+      if (p.line > 0) fmt::print(stderr, "{}: {}:{}: {}\n", who, p.file, p.line, p.message);
+      else fmt::print(stderr, "{}: {}: {}\n", who, p.file, p.message);
+    }
+  }
+  return loaded;
+}
+
+std::vector<const Dump*> last_dump_per_process(const LoadedDumps& loaded) {
+  // A later complete dump wins; a truncated one only replaces a truncated one.
+  return one_per_process(loaded, [](const Dump& kept, const Dump& next) {
+    return next.complete || !kept.complete;
+  });
+}
+
+std::vector<const Dump*> first_dump_per_process(const LoadedDumps& loaded) {
+  return one_per_process(loaded, [](const Dump& kept, const Dump& next) {
+    return !kept.complete && next.complete;
+  });
+}
+
+std::vector<const Dump*> every_dump(const LoadedDumps& loaded) {
+  std::vector<const Dump*> out;
+  for (const ReadResult& file : loaded.files)
+    for (const Dump& d : file.dumps) out.push_back(&d);
+  return out;
+}
+
+}  // namespace fdscope::tool
