@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "dump_selection.h"
+#include "perf_map.h"
 #include "report_text.h"
 #include "sites.h"
 #include "source_lines.h"
@@ -80,6 +81,8 @@ int cmd_diff(int argc, char** argv) {
   LoadedDumps old_files = load_dump_files({files[0]}, "fdscope diff");
   LoadedDumps new_files = files.size() == 2 ? load_dump_files({files[1]}, "fdscope diff")
                                             : LoadedDumps{};
+  name_jit_frames(old_files);
+  name_jit_frames(new_files);
   std::vector<const Dump*> before = first_dump_per_process(old_files);
   std::vector<const Dump*> after =
       files.size() == 2 ? last_dump_per_process(new_files) : last_dump_per_process(old_files);

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "dump_selection.h"
+#include "perf_map.h"
 #include "report_formats.h"
 #include "report_text.h"
 #include "sites.h"
@@ -81,6 +82,7 @@ int cmd_report(int argc, char** argv) {
   }
 
   LoadedDumps loaded = load_dump_files(files, "fdscope report");
+  name_jit_frames(loaded);
   std::vector<const Dump*> chosen = all ? every_dump(loaded) : last_dump_per_process(loaded);
 
   SiteReport report = group_sites(chosen);

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -21,7 +23,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "dump_reader.h"
+#include "dump_selection.h"
+#include "perf_map.h"
 #include "report_text.h"
 #include "sites.h"
 #include "source_lines.h"
@@ -33,12 +36,13 @@ namespace {
 
 void usage(std::FILE* out) {
   fmt::print(out,
-             "usage: fdscope run [-o OPTIONS] [--error-exitcode N] -- CMD [ARGS...]\n"
+             "usage: fdscope run [-o OPTIONS] [--error-exitcode N] [--js] -- CMD [ARGS...]\n"
              "  Runs CMD with libfdscope.so preloaded and reports the descriptors its\n"
              "  processes still hold at exit. Exits with CMD's status (128+N if a\n"
              "  signal N killed it), or N with --error-exitcode N when descriptors\n"
              "  the program created are still open at exit.\n"
-             "  -o OPTIONS   FDSCOPE_OPTIONS to add, e.g. -o threshold=100:depth=16\n");
+             "  -o OPTIONS   FDSCOPE_OPTIONS to add, e.g. -o threshold=100:depth=16\n"
+             "  --js         have Node.js write perf maps, so JavaScript frames get names\n");
 }
 
 std::string self_dir() {
@@ -75,6 +79,24 @@ std::vector<std::string> dump_files(const std::string& dir) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// Moves the perf maps of the processes that dumped next to their dumps
+// (fdscope.PID.jsonl -> perf-PID.map), where `fdscope report` looks later.
+void keep_perf_maps(const std::vector<std::string>& files, const std::string& dir) {
+  for (const std::string& f : files) {
+    std::string name = f.substr(f.rfind('/') + 1);
+    std::string pid = name.substr(8, name.find('.', 8) - 8);  // fdscope.<pid>.jsonl
+    std::string from = "/tmp/perf-" + pid + ".map", to = dir + "/perf-" + pid + ".map";
+    if (rename(from.c_str(), to.c_str()) != 0 && errno == EXDEV) {
+      std::ifstream in(from, std::ios::binary);
+      std::ofstream out(to, std::ios::binary);
+      if (in && out) {
+        out << in.rdbuf();
+        unlink(from.c_str());
+      }
+    }
+  }
 }
 
 // Runs argv with env; returns the wait status, or -1 (and says why).
@@ -115,6 +137,7 @@ int spawn_and_wait(char** argv, std::vector<std::string>& env) {
 int cmd_run(int argc, char** argv) {
   std::vector<std::string> extra_options;
   int error_exitcode = -1;
+  bool js = false;
   int i = 0;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -125,6 +148,8 @@ int cmd_run(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       usage(stdout);
       return kExitOk;
+    } else if (a == "--js") {
+      js = true;
     } else if (a == "-o" && i + 1 < argc) {
       extra_options.push_back(argv[++i]);
     } else if (a == "--error-exitcode" && i + 1 < argc) {
@@ -171,28 +196,31 @@ int cmd_run(int argc, char** argv) {
 
   std::vector<std::string> env;
   std::string preload = shim;
+  // V8 names its JIT code in /tmp/perf-PID.map; interpreted functions get
+  // named trampolines too, so a function keeps its name as it warms up.
+  std::string node_options = js ? "--perf-basic-prof-only-functions --interpreted-frames-native-stack" : "";
   for (char** e = environ; *e; ++e) {
     if (strncmp(*e, "LD_PRELOAD=", 11) == 0) {
       if ((*e)[11]) preload += std::string(":") + (*e + 11);
+    } else if (js && strncmp(*e, "NODE_OPTIONS=", 13) == 0) {
+      node_options = std::string(*e + 13) + " " + node_options;
     } else if (strncmp(*e, "FDSCOPE_OPTIONS=", 16) != 0) {
       env.push_back(*e);
     }
   }
   env.push_back("LD_PRELOAD=" + preload);
   env.push_back("FDSCOPE_OPTIONS=" + options);
+  if (js) env.push_back("NODE_OPTIONS=" + node_options);
 
   int status = spawn_and_wait(argv + i, env);
   if (status == -1) return kExitToolFailed;
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-  std::vector<ReadResult> results;
-  std::vector<const Dump*> finals;
-  for (const std::string& f : dump_files(dir)) results.push_back(read_dumps(f));
-  for (const ReadResult& r : results) {
-    for (const ReadProblem& p : r.problems)
-      fmt::print(stderr, "fdscope run: {}: {}\n", p.file, p.message);
-    if (!r.dumps.empty()) finals.push_back(&r.dumps.back());
-  }
+  std::vector<std::string> files = dump_files(dir);
+  if (js) keep_perf_maps(files, dir);
+  LoadedDumps loaded = load_dump_files(files, "fdscope run");
+  name_jit_frames(loaded);
+  std::vector<const Dump*> finals = last_dump_per_process(loaded);
   SiteReport report = group_sites(finals);
   SourceLines lines;
   add_source_lines(report, lines);

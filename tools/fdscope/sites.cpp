@@ -1,5 +1,6 @@
 #include "sites.h"
 
+#include "perf_map.h"
 #include "source_lines.h"
 
 #include <algorithm>
@@ -34,17 +35,29 @@ std::string normalise_target(const std::string& kind, const std::string& call,
 
 namespace {
 
+// V8's code outside JIT memory: the interpreter and builtins, embedded in
+// the node binary under Builtins_* names.
+bool is_js_runtime_frame(const Frame& f) {
+  return f.module < 0 || f.function.rfind("Builtins_", 0) == 0;
+}
+
 // The identity of a stack across processes: module and offset of each frame.
-// Frames outside any module (JIT code) move as code is recompiled, so they
-// count only as "some JIT frame here".
+// JavaScript frames are JIT code that moves as it is recompiled, and the
+// same function runs in the interpreter or as optimised code as it warms
+// up: a run of them counts as one "js" token, named by its JavaScript
+// functions when a perf map gave names (tier markers stripped).
 std::string site_key(const Dump& d, const std::vector<Frame>& frames) {
   std::string key;
+  bool in_js = false;
   for (const Frame& f : frames) {
     auto m = d.modules.find(f.module);
-    if (f.module < 0 || m == d.modules.end()) {
-      if (key.size() < 4 || key.compare(key.size() - 4, 4, "jit|") != 0) key += "jit|";
+    if (is_js_runtime_frame(f) || m == d.modules.end()) {
+      if (!in_js) key += "js|";
+      in_js = true;
+      if (f.module < 0 && !f.function.empty()) key += js_function_key(f.function) + "|";
       continue;
     }
+    in_js = false;
     key += m->second.path;
     key += '+';
     key += std::to_string(f.offset);
