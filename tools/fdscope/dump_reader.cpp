@@ -32,6 +32,24 @@ int64_t int_or(Element obj, const char* key, int64_t fallback = 0) {
   return fallback;
 }
 
+int64_t as_int(Element v, int64_t fallback = 0) {
+  int64_t i;
+  if (v.get(i) == simdjson::SUCCESS) return i;
+  uint64_t u;
+  if (v.get(u) == simdjson::SUCCESS) return (int64_t)u;
+  return fallback;
+}
+
+std::string_view as_view(Element v) {
+  std::string_view s;
+  return v.get(s) == simdjson::SUCCESS ? s : std::string_view();
+}
+
+std::string as_str(Element v) {
+  std::string_view s;
+  return v.get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
 uint64_t hex_or(Element obj, const char* key) {
   std::string_view v;
   if (obj[key].get(v) != simdjson::SUCCESS) return 0;
@@ -61,14 +79,22 @@ class Reader {
       problem(0, "is a directory, not a dump file");
       return std::move(result_);
     }
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) {
-      problem(0, fmt::format("cannot open: {}", std::strerror(errno)));
+    // The whole file with simdjson's padding after it: each line is parsed
+    // in place (the bytes after a line are readable, as simdjson requires).
+    simdjson::padded_string text;
+    if (simdjson::padded_string::load(path_).get(text) != simdjson::SUCCESS) {
+      problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
       return std::move(result_);
     }
-    std::string line;
     long lineno = 0;
-    while (std::getline(in, line)) handle(++lineno, line);
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while (p < end) {
+      const char* eol = static_cast<const char*>(std::memchr(p, '\n', (size_t)(end - p)));
+      if (!eol) eol = end;
+      handle(++lineno, std::string_view(p, (size_t)(eol - p)));
+      p = eol + 1;
+    }
     for (auto& [id, index] : open_) {
       Dump& d = result_.dumps[index];
       problem(0, fmt::format("dump {} of pid {} is truncated (no \"end\" line)", d.seq, d.pid));
@@ -84,20 +110,43 @@ class Reader {
     result_.problems.push_back({path_, line, std::move(message)});
   }
 
-  void handle(long lineno, const std::string& line) {
+  void handle(long lineno, std::string_view line) {
     // A JSON object may follow a prefix (a CloudWatch timestamp, a request
     // id): start at the first '{'. Lines without one are someone else's.
     size_t brace = line.find('{');
     if (brace == std::string::npos) return;
     Element obj;
-    if (parser_.parse(line.data() + brace, line.size() - brace).get(obj) != simdjson::SUCCESS ||
+    if (parser_.parse(line.data() + brace, line.size() - brace, false).get(obj) !=
+            simdjson::SUCCESS ||
         !obj.is_object()) {
       if (brace == 0) problem(lineno, "not valid JSON");
       return;
     }
-    std::string_view type;
-    if (obj["type"].get(type) != simdjson::SUCCESS) return;  // foreign JSON
-    Identity id{int_or(obj, "pid"), str_or(obj, "run"), int_or(obj, "seq")};
+    // One pass over the fields (fd lines are nearly all of a file).
+    std::string_view type, run;
+    int64_t pid = 0, seq = 0;
+    FdRecord r;
+    for (simdjson::dom::key_value_pair field : simdjson::dom::object(obj)) {
+      std::string_view k = field.key;
+      Element v = field.value;
+      if (k == "type") type = as_view(v);
+      else if (k == "pid") pid = as_int(v);
+      else if (k == "seq") seq = as_int(v);
+      else if (k == "run") run = as_view(v);
+      else if (k == "fd") r.fd = (int)as_int(v, -1);
+      else if (k == "kind") r.kind = as_str(v);
+      else if (k == "target") r.target = as_str(v);
+      else if (k == "tracked") r.tracked = v.is_bool() && bool(v);
+      else if (k == "call") r.call = as_str(v);
+      else if (k == "time_ms") r.time_ms = as_int(v);
+      else if (k == "age_ms") r.age_ms = as_int(v);
+      else if (k == "tid") r.tid = as_int(v);
+      else if (k == "thread") r.thread = as_str(v);
+      else if (k == "stack") r.stack = (uint32_t)as_int(v);
+      else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
+    }
+    if (type.empty()) return;  // foreign JSON
+    Identity id{pid, std::string(run), seq};
     if (type == "header") {
       int64_t format = int_or(obj, "format", -1);
       if (format != kFormatVersion) {
@@ -129,22 +178,7 @@ class Reader {
         frames.push_back(Frame{hex_or(f, "addr"), (int)int_or(f, "module", -1),
                                hex_or(f, "offset"), str_or(f, "function")});
     } else if (type == "fd") {
-      FdRecord r;
-      r.fd = (int)int_or(obj, "fd", -1);
-      r.kind = str_or(obj, "kind", "other");
-      r.target = str_or(obj, "target");
-      bool tracked = false;
-      if (obj["tracked"].get(tracked) != simdjson::SUCCESS) tracked = false;
-      r.tracked = tracked;
-      if (tracked) {
-        r.call = str_or(obj, "call");
-        r.time_ms = int_or(obj, "time_ms");
-        r.age_ms = int_or(obj, "age_ms");
-        r.tid = int_or(obj, "tid");
-        r.thread = str_or(obj, "thread");
-        r.stack = (uint32_t)int_or(obj, "stack");
-        r.connect_stack = (uint32_t)int_or(obj, "connect_stack");
-      }
+      if (r.kind.empty()) r.kind = "other";
       d.fds.push_back(std::move(r));
     } else if (type == "end") {
       d.complete = true;

@@ -1,6 +1,9 @@
 #include "dump_selection.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -32,10 +35,19 @@ std::vector<const Dump*> one_per_process(const LoadedDumps& loaded, Prefer prefe
 
 LoadedDumps load_dump_files(const std::vector<std::string>& paths, const char* who) {
   LoadedDumps loaded;
-  loaded.files.reserve(paths.size());
-  for (const std::string& path : paths) {
-    loaded.files.push_back(read_dumps(path));
-    for (const ReadProblem& p : loaded.files.back().problems) {
+  loaded.files.resize(paths.size());
+  // Files are independent: read them on every core (fleets are many files).
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < paths.size();) loaded.files[i] = read_dumps(paths[i]);
+  };
+  unsigned n = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), paths.size());
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  for (const ReadResult& file : loaded.files) {
+    for (const ReadProblem& p : file.problems) {
       loaded.problems = true;
       if (p.line > 0) fmt::print(stderr, "{}: {}:{}: {}\n", who, p.file, p.line, p.message);
       else fmt::print(stderr, "{}: {}: {}\n", who, p.file, p.message);

@@ -75,30 +75,35 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps) {
   for (const Dump* d : dumps) {
     ++r.dumps;
     processes.insert({d->run + "@" + d->host, d->pid});
+    std::unordered_map<uint32_t, size_t> site_of_stack;  // per dump: stack id -> site
     for (const FdRecord& fd : d->fds) {
       if (!fd.tracked) {
         ++r.untracked;
         continue;
       }
       ++r.descriptors;
-      static const std::vector<Frame> kNoFrames;
-      auto st = d->stacks.find(fd.stack);
-      const std::vector<Frame>& frames = st == d->stacks.end() ? kNoFrames : st->second;
-      std::string key = site_key(*d, frames);
-      auto [it, fresh] = index.emplace(key, r.sites.size());
-      if (fresh) {
-        Site s;
-        s.key = key;
-        for (const Frame& f : frames) {
-          auto m = d->modules.find(f.module);
-          bool known = m != d->modules.end();
-          s.frames.push_back(SiteFrame{f.function, known ? m->second.path : "", f.offset, f.addr,
-                                       known ? m->second.build_id : "", "", 0});
+      auto known = site_of_stack.find(fd.stack);
+      if (known == site_of_stack.end()) {
+        static const std::vector<Frame> kNoFrames;
+        auto st = d->stacks.find(fd.stack);
+        const std::vector<Frame>& frames = st == d->stacks.end() ? kNoFrames : st->second;
+        std::string key = site_key(*d, frames);
+        auto [it, fresh] = index.emplace(key, r.sites.size());
+        if (fresh) {
+          Site s;
+          s.key = key;
+          for (const Frame& f : frames) {
+            auto m = d->modules.find(f.module);
+            bool has_module = m != d->modules.end();
+            s.frames.push_back(SiteFrame{f.function, has_module ? m->second.path : "", f.offset,
+                                         f.addr, has_module ? m->second.build_id : "", "", 0});
+          }
+          s.oldest_ms = s.newest_ms = fd.age_ms;
+          r.sites.push_back(std::move(s));
         }
-        s.oldest_ms = s.newest_ms = fd.age_ms;
-        r.sites.push_back(std::move(s));
+        known = site_of_stack.emplace(fd.stack, it->second).first;
       }
-      Site& s = r.sites[it->second];
+      Site& s = r.sites[known->second];
       ++s.count;
       ++s.kinds[fd.kind];
       ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
