@@ -72,6 +72,11 @@ void fdscope_received(const struct msghdr* msg, enum fdscope_call call) {
   if (owns_process()) on_received(msg, call);
 }
 
+__attribute__((visibility("default"))) int fdscope_own_fds(int* out, int max) {
+  ensure_init();
+  return list_own_fds(out, max);
+}
+
 __attribute__((visibility("default"))) int fdscope_dump(const char* path) {
   ensure_init();
   int r = write_dump(Reason::kRequest, path);

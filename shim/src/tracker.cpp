@@ -186,12 +186,33 @@ void drop_own_fd(int fd) {
   }
 }
 
+int list_own_fds(int* out, int max) {
+  int n = 0;
+  for (int i = 0; i < kMaxOwn; ++i) {
+    int v = g_own[i].load(std::memory_order_relaxed) - 1;
+    if (v < 0) continue;
+    if (n < max) out[n] = v;
+    ++n;
+  }
+  return n;
+}
+
 long tracked_open() { return g_open.load(std::memory_order_relaxed); }
 
+#if defined(__x86_64__)
+// Set in a vfork child by the vfork interposer (vfork_hook.c).
+extern "C" __thread int fdscope_in_vfork_child
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+bool owns_process() { return !fdscope_in_vfork_child; }
+#else
+// Without the vfork interposer: a child (of vfork, or of a fork that ran no
+// atfork handlers) has another pid than the one the state belongs to.
 bool owns_process() {
   int owner = g_owner_pid.load(std::memory_order_relaxed);
   return owner == 0 || owner == sys::getpid();
 }
+#endif
 
 void tracker_after_fork() { g_owner_pid.store(sys::getpid(), std::memory_order_relaxed); }
 

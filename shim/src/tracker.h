@@ -39,16 +39,19 @@ void on_received(const struct msghdr* msg, Call call);
 bool is_own_fd(int fd);
 void add_own_fd(int fd);
 void drop_own_fd(int fd);
+// Lists them (up to max); returns how many there are.
+int list_own_fds(int* out, int max);
 
 // Live count of tracked open descriptors (approximate between dumps).
 long tracked_open();
 
-// False in a child of vfork() (or of clone(CLONE_VM)) that has not exec'd
-// yet: it runs in its parent's memory, so what it opens, duplicates and
-// closes (a subprocess setting up its stdio and closing every other
-// descriptor) must not be recorded in, or removed from, the parent's table.
-// Also false in a child of a fork that ran no atfork handlers (_Fork, raw
-// clone): it is left untracked until it execs. One getpid() syscall.
+// False in a child of vfork() that has not exec'd yet: it runs in its
+// parent's memory, so what it opens, duplicates and closes (a subprocess
+// setting up its stdio and closing every other descriptor) must not be
+// recorded in, or removed from, the parent's table. On x86_64 a thread-local
+// flag set by the vfork interposer (vfork_hook.c); elsewhere a getpid()
+// comparison. (glibc's posix_spawn uses internal calls, which never reach
+// the hooks.)
 bool owns_process();
 // The atfork child handler: the new process owns its copy of the state.
 void tracker_after_fork();
