@@ -12,6 +12,12 @@ extern "C" {
  * towards max_dumps. Returns 0, or -1 with errno set. Async-signal-safe. */
 int fdscope_dump(const char* path);
 
+/* The library's own descriptors at this moment (the reserve kept for
+ * dumps at the descriptor limit; during a dump, the files it reads and
+ * writes): up to `max` numbers into `out`; returns how many there are.
+ * Dumps leave them out; tests use this to account for every descriptor. */
+int fdscope_own_fds(int* out, int max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,12 +12,15 @@ namespace fdscope {
 namespace {
 
 std::atomic<int> g_reserve{-1};
+// The soft limit the program had before a dump raised it (0: not raised),
+// and the value the dump set, so that a limit the program changed meanwhile
+// is left alone.
+rlim_t g_saved_soft = 0, g_raised_soft = 0;
 
-// Just below the soft limit, above the libunwind pipe (see unwind_wraps.cpp).
-int high_floor() {
+rlimit current_limit() {
   struct rlimit lim{};
   sys::ops.getrlimit_nofile(&lim);
-  return lim.rlim_cur > 64 ? (int)lim.rlim_cur - 8 : 3;
+  return lim;
 }
 
 }  // namespace
@@ -25,24 +28,55 @@ int high_floor() {
 void reserve_init() { reserve_restore(); }
 
 void reserve_restore() {
+  if (g_raised_soft) {
+    rlimit lim = current_limit();
+    if (lim.rlim_cur == g_raised_soft) {
+      lim.rlim_cur = g_saved_soft;
+      sys::ops.setrlimit_nofile(&lim);
+    }
+    g_saved_soft = g_raised_soft = 0;
+  }
+  rlimit lim = current_limit();
+  if (lim.rlim_cur < 4) return;
+  // At most 4095: the kernel sizes a process's descriptor table by its
+  // highest number, and containers often run with a soft limit of 2^20.
+  int top = lim.rlim_cur > 4096 ? 4095 : (int)lim.rlim_cur - 1;
   int cur = g_reserve.load(std::memory_order_acquire);
-  if (cur >= 0 && is_own_fd(cur)) return;  // held (not closed by the program)
+  if (cur >= 0 && is_own_fd(cur)) {
+    if (cur <= top) return;  // held, and usable
+    g_reserve.store(-1);
+    drop_own_fd(cur);
+    sys::ops.close(cur);
+  }
   long fd = sys::ops.openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) return;
-  long high = sys::ops.dup_at_least((int)fd, high_floor());
-  if (high >= 0) {
-    sys::ops.close((int)fd);
-    fd = high;
-  }
-  add_own_fd((int)fd);
-  g_reserve.store((int)fd, std::memory_order_release);
+  // The top slot, or none: a reserve at a low number would shift the
+  // program's numbering.
+  long high = fd == top ? fd : sys::ops.dup_at_least((int)fd, top);
+  if (high != fd) sys::ops.close((int)fd);
+  if (high < 0) return;
+  add_own_fd((int)high);
+  g_reserve.store((int)high, std::memory_order_release);
 }
 
-bool reserve_release() {
+bool reserve_make_room() {
   int fd = g_reserve.exchange(-1);
-  if (fd < 0 || !is_own_fd(fd)) return false;
-  drop_own_fd(fd);
-  sys::ops.close(fd);
+  rlimit lim = current_limit();
+  if (fd >= 0 && is_own_fd(fd)) {
+    drop_own_fd(fd);
+    sys::ops.close(fd);
+    if ((rlim_t)fd < lim.rlim_cur) return true;  // that freed a usable slot
+  }
+  // Raise the soft limit a little for the dump (the program's other threads
+  // may briefly open a few more than their limit meanwhile).
+  if (g_raised_soft || lim.rlim_cur >= lim.rlim_max) return false;
+  g_saved_soft = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_cur + 4 < lim.rlim_max ? lim.rlim_cur + 4 : lim.rlim_max;
+  if (sys::ops.setrlimit_nofile(&lim) != 0) {
+    g_saved_soft = 0;
+    return false;
+  }
+  g_raised_soft = lim.rlim_cur;
   return true;
 }
 

@@ -1,32 +1,33 @@
 // A descriptor held in reserve so that a dump can be written at the moment
 // it matters most: when the process has no descriptor left (EMFILE). It is
-// /dev/null, close-on-exec, kept near the top of the soft limit (so the
-// program's numbering is unchanged), and closed only to let the dump open
-// its file, then taken again.
+// /dev/null, close-on-exec, kept at the top of the soft limit (so the
+// program's numbering is unchanged; the program can open one descriptor
+// fewer), and closed only to let the dump open its files, then taken again.
 #pragma once
 
 namespace fdscope {
 
 void reserve_init();
 
-// Calls open_fn(); if that fails for lack of descriptors (-EMFILE/-ENFILE)
-// and the reserve is held, frees the reserve and calls it once more.
-// Returns open_fn's result (an fd or -errno).
-template <typename OpenFn>
-long open_with_reserve(OpenFn open_fn);
+// Makes room for one more descriptor of the dump's, after an open failed
+// with EMFILE/ENFILE: first by giving up the reserve; if that cannot help
+// (none held, or the program lowered its limit below it), by raising the
+// soft limit a little until reserve_restore(), when the hard limit allows.
+// Returns false when nothing more can be done.
+bool reserve_make_room();
 
-// Takes the reserve again if it was given up (after the dump, or after the
-// program closed it). Cheap when it is held.
-void reserve_restore();
-
-// Internal: frees the reserve; true if one was held.
-bool reserve_release();
-
+// Calls open_fn() (an fd or -errno), making room and retrying while it
+// fails for lack of descriptors.
 template <typename OpenFn>
 long open_with_reserve(OpenFn open_fn) {
   long fd = open_fn();
-  if ((fd == -24 /* EMFILE */ || fd == -23 /* ENFILE */) && reserve_release()) fd = open_fn();
+  while ((fd == -24 /* EMFILE */ || fd == -23 /* ENFILE */) && reserve_make_room()) fd = open_fn();
   return fd;
 }
+
+// After a dump: puts back the soft limit if it was raised, and takes the
+// reserve again if it was given up, closed by the program, or is no longer
+// under the soft limit.
+void reserve_restore();
 
 }  // namespace fdscope

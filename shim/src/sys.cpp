@@ -44,6 +44,9 @@ long do_getpeername(int fd, struct sockaddr* addr, unsigned* len) {
 long do_getrlimit_nofile(struct rlimit* lim) {
   return raw_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, lim);
 }
+long do_setrlimit_nofile(const struct rlimit* lim) {
+  return raw_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, lim, 0);
+}
 long do_uname(struct utsname* u) { return raw_syscall(SYS_uname, u); }
 void* do_map(size_t len) {
   long r = raw_syscall(SYS_mmap, 0, len, PROT_READ | PROT_WRITE,
@@ -61,6 +64,7 @@ void* do_map_file(int fd, size_t len) {
 Ops ops = {do_openat,      do_close,        do_read,      do_write,
            do_readlinkat,  do_fstat,        do_getdents64, do_dup_at_least,
            do_getsockopt,  do_getsockname,  do_getpeername, do_getrlimit_nofile,
+           do_setrlimit_nofile,
            do_uname,       do_map,          do_unmap,     do_map_file};
 
 int gettid() { return (int)raw_syscall(SYS_gettid); }

@@ -29,6 +29,7 @@ struct Ops {
   long (*getsockname)(int fd, struct sockaddr* addr, unsigned* len);
   long (*getpeername)(int fd, struct sockaddr* addr, unsigned* len);
   long (*getrlimit_nofile)(struct rlimit* lim);
+  long (*setrlimit_nofile)(const struct rlimit* lim);
   long (*uname)(struct utsname* u);
   void* (*map)(size_t len);  // anonymous read-write pages, nullptr on failure
   long (*unmap)(void* addr, size_t len);

@@ -36,17 +36,32 @@ void append(const char* s, size_t n, void* opaque) {
   sink->len += n;
 }
 
+bool demangle(const char* name, Sink* sink) {
+  if (!name || name[0] != '_' || name[1] != 'Z' || strlen(name) > kMaxMangled) return false;
+  sink->len = 0;
+  sink->overflow = false;
+  return cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI, append, sink) &&
+         !sink->overflow;
+}
+
 }  // namespace
 
 bool demangle_to(const char* name, JsonWriter& w) {
-  if (!name || name[0] != '_' || name[1] != 'Z' || strlen(name) > kMaxMangled) return false;
   Sink sink;
-  sink.len = 0;
-  sink.overflow = false;
-  if (!cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI, append, &sink) || sink.overflow)
-    return false;
+  if (!demangle(name, &sink)) return false;
   w.escaped(sink.buf, sink.len);
   return true;
+}
+
+const char* demangle_into(const char* name, char* out, size_t cap) {
+  Sink sink;
+  const char* text = name;
+  size_t len = strlen(name);
+  if (demangle(name, &sink)) text = sink.buf, len = sink.len;
+  if (len >= cap) len = cap - 1;
+  memcpy(out, text, len);
+  out[len] = 0;
+  return out;
 }
 
 }  // namespace fdscope

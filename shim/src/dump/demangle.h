@@ -11,4 +11,8 @@ namespace fdscope {
 // demangled within the shim's bounds.
 bool demangle_to(const char* name, JsonWriter& w);
 
+// The demangled form of `name` into out (NUL-terminated), or name itself
+// when it is not a C++ name or does not fit. Returns out.
+const char* demangle_into(const char* name, char* out, size_t cap);
+
 }  // namespace fdscope

@@ -63,6 +63,8 @@ struct Entry {
   int fd;
   bool tracked;
   FdRecord rec;
+  const char* kind;
+  const char* target;  // in the dump's scratch
 };
 
 // Open-addressing set of stack ids referenced by the dump.
@@ -136,22 +138,38 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   Entry* entries = scratch.alloc<Entry>(nfds + 1);
   IdSet stacks;
   if (!entries || !stacks.init(scratch, nfds * 2 + 1)) return -ENOMEM;
-  size_t tracked = 0, skipped = 0;
+  // Each descriptor is described now, before the dump opens anything that
+  // could take the number of one another thread closes meanwhile; one
+  // closed since the listing is left out.
+  size_t tracked = 0, skipped = 0, kept = 0;
+  FdDescription* desc = scratch.alloc<FdDescription>(1);
+  if (!desc) return -ENOMEM;
   for (size_t i = 0; i < nfds; ++i) {
-    Entry& e = entries[i];
+    Entry& e = entries[kept];
+    e = Entry{};
     e.fd = fds[i];
     FdSlot* s = fd_table().slot(e.fd, false);
+    bool busy = false;
     if (s && s->rec.state == SlotState::kOpen) {
-      if (read_slot(*s, &e.rec) && e.rec.state == SlotState::kOpen) {
-        e.tracked = true;
-        ++tracked;
-        stacks.add(e.rec.stack);
-        stacks.add(e.rec.connect_stack);
-      } else if (e.rec.state != SlotState::kOpen) {
-        ++skipped;  // busy at this instant: reported untracked
-      }
+      if (read_slot(*s, &e.rec) && e.rec.state == SlotState::kOpen) e.tracked = true;
+      else busy = e.rec.state != SlotState::kOpen;  // being written: reported untracked
     }
+    if (!describe_fd(e.fd, e.tracked ? &e.rec : nullptr, desc)) continue;
+    skipped += busy;
+    size_t len = strlen(desc->target);
+    char* target = scratch.alloc<char>(len + 1);
+    if (!target) return -ENOMEM;
+    memcpy(target, desc->target, len + 1);
+    e.kind = desc->kind;
+    e.target = target;
+    if (e.tracked) {
+      ++tracked;
+      stacks.add(e.rec.stack);
+      stacks.add(e.rec.connect_stack);
+    }
+    ++kept;
   }
+  nfds = kept;
 
   // Resolve every frame of every referenced stack.
   size_t nframes = 0;
@@ -170,7 +188,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   gather_process_facts(scratch, facts);
 
   bool close_after = false;
-  char path[kPathMax];
+  char path[kPathMax] = "";
   int out = output_open(path_override, &close_after, path, sizeof(path));
   if (out < 0) {
     LineBuf line;
@@ -212,13 +230,11 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
 
   SiteTally tally;
   bool tallying = tally.init(scratch, stacks.count + 1);
-  FdDescription desc;
   for (size_t i = 0; i < nfds; ++i) {
     const Entry& e = entries[i];
-    describe_fd(e.fd, e.tracked ? &e.rec : nullptr, &desc);
-    if (tallying && e.tracked) tally.add(e.rec.stack, desc.target);
+    if (tallying && e.tracked) tally.add(e.rec.stack, e.target);
     line_start(w, "fd", seq);
-    w.key("fd").i64(e.fd).key("kind").str(desc.kind).key("target").str(desc.target);
+    w.key("fd").i64(e.fd).key("kind").str(e.kind).key("target").str(e.target);
     w.key("tracked").boolean(e.tracked);
     if (e.tracked) {
       const FdRecord& r = e.rec;
@@ -242,7 +258,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   }
   int err = w.error();
   if (tallying)
-    tally.write_log({reason, seq, nfds, tracked, lim.rlim_cur, err ? nullptr : path, err}, sym);
+    tally.write_log({reason, seq, nfds, tracked, lim.rlim_cur, path, err}, sym);
   sym.release();
   return err;
 }

@@ -1,5 +1,6 @@
 #include "fd_describe.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -175,14 +176,17 @@ size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap) {
   return o.len();
 }
 
-void describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
+bool describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
   char name[32] = "/proc/self/fd/";
   name[14 + format_u64(name + 14, (uint64_t)fd)] = 0;
   char link[kTargetMax];
   long n = sys::ops.readlinkat(AT_FDCWD, name, link, sizeof(link) - 1);
+  if (n == -ENOENT) return false;  // closed since it was listed
   link[n > 0 ? n : 0] = 0;
   struct stat st{};
-  unsigned mode = sys::ops.fstat(fd, &st) == 0 ? st.st_mode : 0;
+  long r = sys::ops.fstat(fd, &st);
+  if (r == -EBADF) return false;
+  unsigned mode = r == 0 ? st.st_mode : 0;
 
   out->kind = kind_of(mode, link);
   Out o(out->target, sizeof(out->target));
@@ -191,6 +195,7 @@ void describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
   } else {
     o.add(link);
   }
+  return true;
 }
 
 }  // namespace fdscope

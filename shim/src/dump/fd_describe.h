@@ -19,7 +19,8 @@ struct FdDescription {
 // rec: the shim's record, or nullptr (untracked); a socket that is not (yet)
 // connected shows the address its connect() was given. Opens nothing (the
 // process may be out of descriptors).
-void describe_fd(int fd, const FdRecord* rec, FdDescription* out);
+// Returns false if fd is no longer open.
+bool describe_fd(int fd, const FdRecord* rec, FdDescription* out);
 
 // "127.0.0.1:3306", "[::1]:80", "/run/x.sock", "@abstract"; returns length.
 size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap);

@@ -85,6 +85,9 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
     LineBuf name;
     name.add(base);
     if (attempt > 0) name.add(".").add_u64((uint64_t)attempt);
+    // The name is the caller's to show, whether or not it can be created.
+    memcpy(path_out, name.c_str(), name.size() + 1 <= cap ? name.size() + 1 : cap);
+    path_out[cap - 1] = 0;
     long fd = open_with_reserve(
         [&] { return sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600); });
     if (fd == -EEXIST && attempt == 0) {

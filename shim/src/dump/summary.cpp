@@ -8,6 +8,7 @@
 #include "../stack_store.h"
 #include "../sys.h"
 #include "../text.h"
+#include "demangle.h"
 
 namespace fdscope {
 namespace {
@@ -28,7 +29,8 @@ void add_frame(LineBuf& line, uint32_t stack, const Symbolizer& sym) {
     const ResolvedFrame* f = sym.find(st.frames[i]);
     if (f && f->module >= 0 && is_runtime_library(sym.modules()[f->module].path)) continue;
     if (f && f->name) {
-      line.add(f->name);
+      char name[256];
+      line.add(demangle_into(f->name, name, sizeof(name)));
       const char* path = sym.modules()[f->module].path;
       const char* base = strrchr(path, '/');
       line.add(" (").add(base ? base + 1 : path).add(")");
@@ -91,20 +93,22 @@ void SiteTally::add(uint32_t stack, const char* target) {
 }
 
 void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
-  bool close_after;
-  int fd = open_log(&close_after);
-  if (fd < 0) return;
   LineBuf head;
   head.add("fdscope: pid ").add_i64(sys::getpid()).add(" dump ").add_u64(f.seq);
   head.add(" (").add(reason_name(f.reason)).add("): ").add_u64(f.open).add(" open of limit ");
   head.add_u64(f.limit).add(", ").add_u64(f.tracked).add(" tracked");
-  if (f.path) {
-    head.add(" -> ").add(f.path);
+  if (f.error) {
+    head.add("; cannot write dump to ").add(f.path).add(": ").add(errno_text(-f.error));
   } else {
-    head.add("; the dump could not be written: ").add(errno_text(-f.error));
+    head.add(" -> ").add(f.path);
   }
   head.add("\n");
-  sys::write_all(fd, head.c_str(), head.size());
+  // A failure is said on stderr whatever `log` says, as one line.
+  if (f.error) log_line_stderr(head.c_str());
+  bool close_after;
+  int fd = open_log(&close_after);
+  if (fd < 0) return;
+  if (!f.error || fd != 2) sys::write_all(fd, head.c_str(), head.size());
 
   // Top sites by count: a selection pass per rank (k is tiny).
   uint32_t shown[kTopSites] = {};

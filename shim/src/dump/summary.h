@@ -23,8 +23,8 @@ class SiteTally {
     size_t open;
     size_t tracked;
     uint64_t limit;
-    const char* path;  // nullptr if the dump could not be written
-    int error;         // -errno of the failure
+    const char* path;  // where the dump went (or was to go)
+    int error;         // 0, or -errno of a write failure
   };
   void write_log(const Facts& facts, const Symbolizer& sym) const;
 
