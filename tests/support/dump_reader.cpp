@@ -107,6 +107,8 @@ std::vector<Dump> parse_dumps(std::istream& in, bool skip_foreign) {
       dumps.push_back(std::move(d));
       continue;
     }
+    // Events that stand alone (double_close) share the file with dumps.
+    if (type != "module" && type != "stack" && type != "fd" && type != "end") continue;
     auto it = open.find(id);
     if (it == open.end()) {
       if (skip_foreign) continue;
@@ -156,6 +158,16 @@ Dump dump_now() {
   if (dumps.size() != 1 || !dumps[0].complete)
     throw std::runtime_error("expected one complete dump in " + path);
   return dumps[0];
+}
+
+std::vector<int> shim_own_fds() {
+  using OwnFn = int (*)(int*, int);
+  auto fn = reinterpret_cast<OwnFn>(dlsym(RTLD_DEFAULT, "fdscope_own_fds"));
+  std::vector<int> fds(16);
+  if (!fn) return {};
+  int n = fn(fds.data(), (int)fds.size());
+  fds.resize(n < 16 ? n : 16);
+  return fds;
 }
 
 std::vector<int> open_fds() {

@@ -79,6 +79,9 @@ bool shim_loaded();
 // file and parses it. Fails the calling test if the shim is not loaded.
 Dump dump_now();
 
+// The shim's own descriptors (fdscope_own_fds); empty without the shim.
+std::vector<int> shim_own_fds();
+
 // Descriptors in /proc/self/fd, for comparing dumps with reality.
 std::vector<int> open_fds();
 

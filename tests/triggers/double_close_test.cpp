@@ -1,0 +1,125 @@
+// double_close: close() failing with EBADF on a descriptor the library saw
+// closed is reported with the creating, first-closing and second-closing
+// stacks (a "double_close" line in the dump output, lines in the log); the
+// program's close() result is unchanged; a never-opened number is not a
+// double close.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "trigger_util.h"
+
+using namespace triggers;
+
+namespace {
+
+Result run_double_close(const TempDir& tmp, const std::string& more) {
+  write_text(tmp.file("config.ini"), "[x]\n");
+  ChildSpec spec;
+  spec.argv = {program("double_close_program"), tmp.file("config.ini")};
+  spec.options = "output=" + tmp.file("dump.jsonl") + more;
+  return run(spec);
+}
+
+// Function names of a double_close frame list, innermost first.
+std::vector<std::string> functions(const nlohmann::json& frames) {
+  std::vector<std::string> out;
+  for (const auto& f : frames) out.push_back(f.value("function", "?"));
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+void expect_report_line(const nlohmann::json& j, pid_t pid) {
+  EXPECT_EQ(j.at("type"), "double_close");
+  EXPECT_EQ(j.at("pid").get<pid_t>(), pid);
+  EXPECT_EQ(j.at("fd").get<int>(), 3);
+  EXPECT_EQ(j.at("call"), "open");
+  EXPECT_EQ(j.at("created").at("tid").get<pid_t>(), pid);
+  EXPECT_EQ(j.at("first_close").at("tid").get<pid_t>(), pid);
+  EXPECT_EQ(j.at("second_close").at("tid").get<pid_t>(), pid);
+  auto created = functions(j.at("created").at("frames"));
+  auto first = functions(j.at("first_close").at("frames"));
+  auto second = functions(j.at("second_close").at("frames"));
+  EXPECT_TRUE(has(created, "open_config")) << j.dump();
+  EXPECT_TRUE(has(first, "cleanup")) << j.dump();
+  EXPECT_FALSE(has(first, "cleanup_again")) << j.dump();
+  EXPECT_TRUE(has(second, "cleanup_again")) << j.dump();
+  EXPECT_FALSE(has(second, "cleanup")) << j.dump();
+  for (const auto* list : {&created, &first, &second}) EXPECT_TRUE(has(*list, "main")) << j.dump();
+  // Frames name their module by path in this line.
+  EXPECT_EQ(j.at("second_close").at("frames").at(0).at("module"), program("double_close_program"))
+      << j.dump();
+}
+
+}  // namespace
+
+TEST(DoubleClose, ReportedWithBothStacks) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, "");
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out,
+            "first fd=3 rc=0 errno=0\n"
+            "second fd=3 rc=-1 errno=EBADF\n"
+            "never-opened fd=999 rc=-1 errno=EBADF\n");
+  // One line, the report; the close(999) is not one.
+  auto reports = json_lines(tmp.file("dump.jsonl"));
+  ASSERT_EQ(reports.size(), 1u);
+  expect_report_line(reports[0], r.pid);
+
+  auto heads = lines_with(r.err, "double close of fd");
+  ASSERT_EQ(heads.size(), 1u) << r.err;
+  EXPECT_TRUE(heads[0].starts_with("fdscope: pid " + std::to_string(r.pid) +
+                                   ": double close of fd 3 by tid " + std::to_string(r.pid) +
+                                   " (first closed by tid " + std::to_string(r.pid) + ", "))
+      << heads[0];
+  auto again = lines_with(r.err, "closed again at: ");
+  ASSERT_EQ(again.size(), 1u) << r.err;
+  EXPECT_NE(again[0].find("closed again at: cleanup_again < main"), std::string::npos) << again[0];
+  auto first = lines_with(r.err, "first closed at: ");
+  ASSERT_EQ(first.size(), 1u) << r.err;
+  EXPECT_NE(first[0].find("first closed at: cleanup < main"), std::string::npos) << first[0];
+  auto created = lines_with(r.err, "created by open at: ");
+  ASSERT_EQ(created.size(), 1u) << r.err;
+  EXPECT_NE(created[0].find("open_config < main"), std::string::npos) << created[0];
+  EXPECT_EQ(lines_with(r.err, "999").size(), 0u) << r.err;
+}
+
+TEST(DoubleClose, OffReportsNothing) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, ":double_close=off");
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out,
+            "first fd=3 rc=0 errno=0\n"
+            "second fd=3 rc=-1 errno=EBADF\n"
+            "never-opened fd=999 rc=-1 errno=EBADF\n");
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_EQ(r.err, "");
+}
+
+// abort: the report is written, then SIGABRT inside the second close().
+TEST(DoubleClose, AbortAfterTheReport) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, ":double_close=abort");
+  ASSERT_TRUE(r.killed_by(SIGABRT)) << r.describe();
+  EXPECT_EQ(r.out, "first fd=3 rc=0 errno=0\n");
+  auto reports = json_lines(tmp.file("dump.jsonl"));
+  ASSERT_EQ(reports.size(), 1u);
+  expect_report_line(reports[0], r.pid);
+  EXPECT_EQ(lines_with(r.err, "double close of fd 3").size(), 1u) << r.err;
+}
+
+// log=none silences the log lines; the output file still has the report.
+TEST(DoubleClose, LogNoneKeepsTheOutputLine) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, ":log=none");
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.err, "");
+  auto reports = json_lines(tmp.file("dump.jsonl"));
+  ASSERT_EQ(reports.size(), 1u);
+  expect_report_line(reports[0], r.pid);
+}

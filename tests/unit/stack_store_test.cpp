@@ -1,0 +1,120 @@
+// Interned call stacks: the same frames give the same id, different frames a
+// different one, and threads interning overlapping sets agree on every id.
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "stack_store.h"
+
+namespace fdscope {
+namespace {
+
+// Frames unlikely to collide with other tests' stacks in this process.
+std::vector<uintptr_t> frames_for(uint64_t seed, unsigned depth) {
+  std::vector<uintptr_t> f(depth);
+  std::mt19937_64 rng(seed);
+  for (auto& x : f) x = 0x400000 + (rng() & 0xffffffffff);
+  return f;
+}
+
+std::vector<uintptr_t> stored(uint32_t id) {
+  StackView v = stack_frames(id);
+  return std::vector<uintptr_t>(v.frames, v.frames + v.depth);
+}
+
+TEST(StackStore, SameFramesSameIdDifferentFramesDifferentId) {
+  auto a = frames_for(101, 12);
+  auto b = a;
+  b[11] ^= 1;  // differs in the outermost frame only
+  auto c = std::vector<uintptr_t>(a.begin(), a.begin() + 11);  // a prefix
+  uint32_t count0 = stack_count();
+  uint32_t ia = intern_stack(a.data(), (unsigned)a.size());
+  uint32_t ib = intern_stack(b.data(), (unsigned)b.size());
+  uint32_t ic = intern_stack(c.data(), (unsigned)c.size());
+  ASSERT_NE(ia, 0u);
+  ASSERT_NE(ib, 0u);
+  ASSERT_NE(ic, 0u);
+  EXPECT_NE(ia, ib);
+  EXPECT_NE(ia, ic);
+  EXPECT_NE(ib, ic);
+  EXPECT_EQ(stack_count(), count0 + 3);
+  auto a_copy = a;  // equal contents at another address
+  EXPECT_EQ(intern_stack(a_copy.data(), (unsigned)a_copy.size()), ia);
+  EXPECT_EQ(intern_stack(b.data(), (unsigned)b.size()), ib);
+  EXPECT_EQ(stack_count(), count0 + 3);
+  EXPECT_EQ(stored(ia), a);
+  EXPECT_EQ(stored(ib), b);
+  EXPECT_EQ(stored(ic), c);
+}
+
+TEST(StackStore, EmptyAndUnknownStacks) {
+  uintptr_t f = 0x1234;
+  EXPECT_EQ(intern_stack(&f, 0), 0u);
+  EXPECT_EQ(stack_frames(0).depth, 0u);
+  EXPECT_EQ(stack_frames(0xfffffff0u).depth, 0u);
+}
+
+TEST(StackStore, DeeperThanTheMaximumIsCutToIt) {
+  auto deep = frames_for(202, kMaxDepth + 10);
+  uint32_t id = intern_stack(deep.data(), (unsigned)deep.size());
+  ASSERT_NE(id, 0u);
+  EXPECT_EQ(stored(id), std::vector<uintptr_t>(deep.begin(), deep.begin() + kMaxDepth));
+  EXPECT_EQ(intern_stack(deep.data(), kMaxDepth), id);
+  EXPECT_EQ(intern_stack(deep.data(), 1), intern_stack(deep.data(), 1));
+  EXPECT_NE(intern_stack(deep.data(), 1), id);
+}
+
+TEST(StackStore, ConcurrentInterningAgreesOnIds) {
+  constexpr int kThreads = 8;
+  constexpr int kStacks = 3000;
+  std::vector<std::vector<uintptr_t>> stacks;
+  for (int i = 0; i < kStacks; ++i) stacks.push_back(frames_for(1000000 + i, 1 + i % 40));
+  uint32_t count0 = stack_count();
+
+  std::vector<std::vector<uint32_t>> ids(kThreads, std::vector<uint32_t>(kStacks));
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread interns an overlapping subset in its own order, twice.
+      std::vector<int> order;
+      for (int i = 0; i < kStacks; ++i)
+        if (i % kThreads != t || t == 0) order.push_back(i);
+      std::shuffle(order.begin(), order.end(), std::mt19937(t));
+      start.arrive_and_wait();
+      for (int pass = 0; pass < 2; ++pass)
+        for (int i : order) {
+          uint32_t id = intern_stack(stacks[i].data(), (unsigned)stacks[i].size());
+          if (pass == 1 && ids[t][i] != id) id = 0;  // unstable: caught below
+          ids[t][i] = id;
+        }
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  std::set<uint32_t> distinct;
+  for (int i = 0; i < kStacks; ++i) {
+    uint32_t id = ids[0][i];  // thread 0 interned every stack
+    ASSERT_NE(id, 0u) << i;
+    for (int t = 1; t < kThreads; ++t)
+      if (i % kThreads != t) {
+        ASSERT_EQ(ids[t][i], id) << "stack " << i << " thread " << t;
+      }
+    ASSERT_EQ(stored(id), stacks[i]) << i;
+    distinct.insert(id);
+  }
+  EXPECT_EQ(distinct.size(), (size_t)kStacks);
+  EXPECT_EQ(stack_count(), count0 + kStacks);
+  for (int i = 0; i < kStacks; ++i)
+    ASSERT_EQ(intern_stack(stacks[i].data(), (unsigned)stacks[i].size()), ids[0][i]);
+}
+
+}  // namespace
+}  // namespace fdscope
