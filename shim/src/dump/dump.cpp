@@ -259,6 +259,8 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   int err = w.error();
   if (tallying)
     tally.write_log({reason, seq, nfds, tracked, lim.rlim_cur, path, err}, sym);
+  if (tallying && options().metrics == Metrics::kEmf)
+    tally.write_emf({reason, seq, nfds, tracked, lim.rlim_cur, path, err}, sym);
   sym.release();
   return err;
 }

@@ -52,6 +52,7 @@ void process_info_init() {
 void process_info_after_fork() { new_run_id(); }
 
 const char* run_id() { return g_run_id; }
+const char* lambda_function_name() { return g_env[0].value; }
 
 void gather_process_facts(Scratch& scratch, ProcessFacts* f) {
   long n = sys::ops.readlinkat(AT_FDCWD, "/proc/self/exe", f->exe, sizeof(f->exe) - 1);

@@ -28,6 +28,8 @@ void write_process_fields(JsonWriter& w, const ProcessFacts& facts);
 // The unique id of this process run, for telling apart processes with the
 // same pid on different machines (every Lambda sandbox has small pids).
 const char* run_id();
+// AWS_LAMBDA_FUNCTION_NAME as it was at start-up, or "".
+const char* lambda_function_name();
 void process_info_after_fork();
 
 }  // namespace fdscope

@@ -9,6 +9,8 @@
 #include "../sys.h"
 #include "../text.h"
 #include "demangle.h"
+#include "json_writer.h"
+#include "process_info.h"
 
 namespace fdscope {
 namespace {
@@ -131,6 +133,29 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
     sys::write_all(fd, line.c_str(), line.size());
   }
   if (close_after) sys::ops.close(fd);
+}
+
+void SiteTally::write_emf(const Facts& f, const Symbolizer& sym) const {
+  const Site* top = nullptr;
+  for (size_t i = 0; i < used_; ++i)
+    if (!top || sites_[i].count > top->count) top = &sites_[i];
+  LineBuf site;
+  if (top) add_frame(site, top->stack, sym);
+  char buf[2048];
+  JsonWriter w(2, buf, sizeof(buf));
+  w.raw("{\"_aws\":{\"Timestamp\":").u64(sys::realtime_ns() / 1000000);
+  w.raw(",\"CloudWatchMetrics\":[{\"Namespace\":\"fdscope\",\"Dimensions\":[[\"FunctionName\"]],"
+        "\"Metrics\":[{\"Name\":\"OpenDescriptors\",\"Unit\":\"Count\"},"
+        "{\"Name\":\"TrackedDescriptors\",\"Unit\":\"Count\"},"
+        "{\"Name\":\"TopSiteDescriptors\",\"Unit\":\"Count\"}]}]}");
+  const char* fn = lambda_function_name();
+  w.key("FunctionName").str(*fn ? fn : "unknown");
+  w.key("OpenDescriptors").u64(f.open).key("TrackedDescriptors").u64(f.tracked);
+  w.key("TopSiteDescriptors").u64(top ? top->count : 0).key("DescriptorLimit").u64(f.limit);
+  w.key("Reason").str(reason_name(f.reason)).key("TopSite").str(site.c_str());
+  w.key("pid").i64(sys::getpid()).key("run").str(run_id()).key("seq").u64(f.seq);
+  w.raw("}\n");
+  w.flush();
 }
 
 }  // namespace fdscope

@@ -27,6 +27,10 @@ class SiteTally {
     int error;         // 0, or -errno of a write failure
   };
   void write_log(const Facts& facts, const Symbolizer& sym) const;
+  // metrics=emf: one CloudWatch Embedded Metric Format line on stderr (a
+  // log event of its own in CloudWatch Logs) with the counts and the top
+  // call site.
+  void write_emf(const Facts& facts, const Symbolizer& sym) const;
 
  private:
   static constexpr int kTargets = 4;
