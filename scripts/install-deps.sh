@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config dpkg-dev file
   libfmt-dev libsimdjson-dev nlohmann-json3-dev libdw-dev libelf-dev libiberty-dev
   libgtest-dev libgmock-dev
-  python3 nodejs procps
+  python3 nodejs procps debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do

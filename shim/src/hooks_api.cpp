@@ -14,6 +14,14 @@
 
 using namespace fdscope;
 
+// dlsym got a new default version in glibc 2.34; the original one is in
+// every glibc, back to Amazon Linux 2's 2.26.
+#if defined(__x86_64__)
+__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
+#elif defined(__aarch64__)
+__asm__(".symver dlsym,dlsym@GLIBC_2.17");
+#endif
+
 namespace {
 __thread bool t_resolving __attribute__((tls_model("initial-exec")));
 }
