@@ -116,6 +116,7 @@ int cmd_diff(int argc, char** argv) {
   SourceLines lines;
   SiteReport shown;
   for (const Growth& g : grown) shown.sites.push_back(*g.site);
+  fold_runtime_frames(shown);
   add_source_lines(shown, lines);
 
   if (format == "json") {

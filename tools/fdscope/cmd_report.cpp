@@ -23,11 +23,12 @@ namespace {
 
 void usage(std::FILE* out) {
   fmt::print(out,
-             "usage: fdscope report [--top N] [--format text|json|folded] [--all] DUMP...\n"
+             "usage: fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] DUMP...\n"
              "  Groups the open descriptors of the dumps by creating call site.\n"
              "  --top N      show the N largest sites (default 10; json: all)\n"
              "  --format F   text (default), json, or folded (flame graph input)\n"
-             "  --all        every dump of each file, not only the last\n");
+             "  --all        every dump of each file, not only the last\n"
+             "  --all-frames keep the C library's frames (folded away by default)\n");
 }
 
 bool parse_count(const char* s, size_t* out) {
@@ -43,7 +44,7 @@ bool parse_count(const char* s, size_t* out) {
 
 int cmd_report(int argc, char** argv) {
   size_t top = 10;
-  bool top_given = false, all = false;
+  bool top_given = false, all = false, all_frames = false;
   std::string format = "text";
   std::vector<std::string> files;
   for (int i = 0; i < argc; ++i) {
@@ -65,6 +66,8 @@ int cmd_report(int argc, char** argv) {
       }
     } else if (a == "--all") {
       all = true;
+    } else if (a == "--all-frames") {
+      all_frames = true;
     } else if (a == "--") {
       for (++i; i < argc; ++i) files.push_back(argv[i]);
     } else if (a.size() > 1 && a[0] == '-') {
@@ -86,6 +89,7 @@ int cmd_report(int argc, char** argv) {
   std::vector<const Dump*> chosen = all ? every_dump(loaded) : last_dump_per_process(loaded);
 
   SiteReport report = group_sites(chosen);
+  if (!all_frames) fold_runtime_frames(report);
   SourceLines lines;
   add_source_lines(report, lines);
   if (format == "json") {

@@ -223,6 +223,7 @@ int cmd_run(int argc, char** argv) {
   std::vector<const Dump*> finals = last_dump_per_process(loaded);
   SiteReport report = group_sites(finals);
   SourceLines lines;
+  fold_runtime_frames(report);
   add_source_lines(report, lines);
   fmt::print(stderr, "\nfdscope: {} exited with status {}; dumps in {}\n", argv[i], exit_code, dir);
   if (finals.empty()) {

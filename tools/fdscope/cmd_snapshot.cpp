@@ -176,7 +176,8 @@ int cmd_snapshot(int argc, char** argv) {
       if (!latest) continue;  // still being written
       SiteReport report = group_sites({latest});
       SourceLines lines;
-      add_source_lines(report, lines);
+      fold_runtime_frames(report);
+  add_source_lines(report, lines);
       fmt::print(stderr, "fdscope: dump {} of process {} in {}\n", latest->seq, pid, candidates[i]);
       if (format == "json") {
         print_json_report(stdout, report, (size_t)-1);

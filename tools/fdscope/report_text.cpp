@@ -18,15 +18,6 @@ std::string age(int64_t ms) {
   return fmt::format("{:.1f}h", ms / 3600000.0);
 }
 
-// Frames of the C runtime say where libc was entered, not who leaked: start
-// at the program's innermost frame.
-std::vector<const SiteFrame*> program_frames(const Site& s) {
-  std::vector<const SiteFrame*> out;
-  for (const SiteFrame& f : s.frames)
-    if (f.module.empty() || !is_runtime_module(f.module)) out.push_back(&f);
-  return out;
-}
-
 template <typename Map>
 std::vector<std::pair<std::string, long>> by_count(const Map& m) {
   std::vector<std::pair<std::string, long>> v(m.begin(), m.end());
@@ -51,10 +42,10 @@ void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t widt
     fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, targets[t].first);
   if (targets.size() > 3)
     fmt::print(out, "  {:>{}}   ({} more targets)\n", "", width, targets.size() - 3);
-  auto frames = program_frames(s);
+  const auto& frames = s.frames;
   if (frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", dim, reset);
   for (size_t f = 0; f < frames.size() && f < o.frames; ++f) {
-    const SiteFrame& fr = *frames[f];
+    const SiteFrame& fr = frames[f];
     std::string where = fr.module.empty()
                             ? fmt::format("0x{:x} (JIT or unknown code)", fr.addr)
                             : fmt::format("{}+0x{:x}", basename_of(fr.module), fr.offset);

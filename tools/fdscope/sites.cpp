@@ -119,6 +119,15 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps) {
   return r;
 }
 
+void fold_runtime_frames(SiteReport& report) {
+  for (Site& s : report.sites)
+    s.frames.erase(std::remove_if(s.frames.begin(), s.frames.end(),
+                                  [](const SiteFrame& f) {
+                                    return !f.module.empty() && is_runtime_module(f.module);
+                                  }),
+                   s.frames.end());
+}
+
 void add_source_lines(SiteReport& report, SourceLines& lines) {
   for (Site& s : report.sites)
     for (SiteFrame& f : s.frames)

@@ -42,6 +42,11 @@ struct SiteReport {
 
 SiteReport group_sites(const std::vector<const Dump*>& dumps);
 
+// Drops the frames of the C runtime and loader (libc, ld.so, libpthread),
+// so that each site starts at the program's frame that created the
+// descriptor. Reports do this unless asked for every frame.
+void fold_runtime_frames(SiteReport& report);
+
 class SourceLines;
 // Fills file and line of every frame that debug information can place.
 void add_source_lines(SiteReport& report, SourceLines& lines);
