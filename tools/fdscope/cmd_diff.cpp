@@ -64,6 +64,9 @@ int cmd_diff(int argc, char** argv) {
         fmt::print(stderr, "fdscope diff: unknown format '{}' (text, json)\n", format);
         return kExitUsage;
       }
+    } else if (a == "--top" || a == "--format") {
+      fmt::print(stderr, "fdscope diff: {} needs a value\n", a);
+      return kExitUsage;
     } else if (a.size() > 1 && a[0] == '-') {
       fmt::print(stderr, "fdscope diff: unknown option '{}'\n", a);
       usage(stderr);

@@ -70,6 +70,9 @@ int cmd_report(int argc, char** argv) {
       all_frames = true;
     } else if (a == "--") {
       for (++i; i < argc; ++i) files.push_back(argv[i]);
+    } else if (a == "--top" || a == "--format") {
+      fmt::print(stderr, "fdscope report: {} needs a value\n", a);
+      return kExitUsage;
     } else if (a.size() > 1 && a[0] == '-') {
       fmt::print(stderr, "fdscope report: unknown option '{}'\n", a);
       usage(stderr);

@@ -157,6 +157,9 @@ int cmd_run(int argc, char** argv) {
         fmt::print(stderr, "fdscope run: --error-exitcode needs a number 0-255, not '{}'\n", argv[i]);
         return kExitUsage;
       }
+    } else if (a == "-o" || a == "--error-exitcode") {
+      fmt::print(stderr, "fdscope run: {} needs a value\n", a);
+      return kExitUsage;
     } else if (a.size() > 1 && a[0] == '-') {
       fmt::print(stderr, "fdscope run: unknown option '{}'\n", a);
       usage(stderr);
@@ -225,11 +228,13 @@ int cmd_run(int argc, char** argv) {
   SourceLines lines;
   fold_runtime_frames(report);
   add_source_lines(report, lines);
-  fmt::print(stderr, "\nfdscope: {} exited with status {}; dumps in {}\n", argv[i], exit_code, dir);
   if (finals.empty()) {
-    fmt::print(stderr, "fdscope: no dumps were written (the program ended without exit(), "
-                       "or -o output= sent them elsewhere)\n");
+    rmdir(dir.c_str());  // only if empty
+    if (exit_code != 126 && exit_code != 127)
+      fmt::print(stderr, "\nfdscope: {} exited with status {}; no dumps were written (it ended "
+                         "without exit(), or -o output= sent them elsewhere)\n", argv[i], exit_code);
   } else {
+    fmt::print(stderr, "\nfdscope: {} exited with status {}; dumps in {}\n", argv[i], exit_code, dir);
     TextOptions o;
     o.colour = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
     print_text_report(stderr, report, o);

@@ -101,6 +101,9 @@ int cmd_snapshot(int argc, char** argv) {
         fmt::print(stderr, "fdscope snapshot: unknown format '{}' (text, json, folded)\n", format);
         return kExitUsage;
       }
+    } else if (a == "--timeout" || a == "--format") {
+      fmt::print(stderr, "fdscope snapshot: {} needs a value\n", a);
+      return kExitUsage;
     } else if (pid == 0 && !a.empty() && a.find_first_not_of("0123456789") == std::string::npos) {
       pid = std::strtol(a.c_str(), nullptr, 10);
     } else {
@@ -150,6 +153,17 @@ int cmd_snapshot(int argc, char** argv) {
     fmt::print(stderr, "fdscope snapshot: the output name of process {} has %t ({}); "
                        "cannot tell which file the dump will go to\n", pid, output);
     return kExitProblems;
+  }
+  // A relative name is relative to the process's working directory.
+  if (!output.empty() && output[0] != '/') {
+    char cwd[4096];
+    ssize_t n = readlink((proc + "/cwd").c_str(), cwd, sizeof(cwd) - 1);
+    if (n <= 0) {
+      fmt::print(stderr, "fdscope snapshot: output of process {} is relative ({}) and its working "
+                         "directory cannot be read: {}\n", pid, output, std::strerror(errno));
+      return kExitProblems;
+    }
+    output = std::string(cwd, (size_t)n) + "/" + output;
   }
   // The process's file is the expanded name, or name.N if that existed
   // before it (another process with the same pid): watch all of them.

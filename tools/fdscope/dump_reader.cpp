@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -124,7 +125,7 @@ class Reader {
     }
     // One pass over the fields (fd lines are nearly all of a file).
     std::string_view type, run;
-    int64_t pid = 0, seq = 0;
+    int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
     FdRecord r;
     for (simdjson::dom::key_value_pair field : simdjson::dom::object(obj)) {
       std::string_view k = field.key;
@@ -144,6 +145,8 @@ class Reader {
       else if (k == "thread") r.thread = as_str(v);
       else if (k == "stack") r.stack = (uint32_t)as_int(v);
       else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
+      else if (k == "fds") end_fds = as_int(v, -1);
+      else if (k == "stacks") end_stacks = as_int(v, -1);
     }
     if (type.empty()) return;  // foreign JSON
     Identity id{pid, std::string(run), seq};
@@ -152,6 +155,7 @@ class Reader {
       if (format != kFormatVersion) {
         problem(lineno, fmt::format("unsupported dump format {} (this fdscope reads {})", format,
                                     kFormatVersion));
+        rejected_.insert(id);  // its other lines are skipped quietly
         return;
       }
       header(obj, id);
@@ -159,6 +163,7 @@ class Reader {
     }
     auto it = open_.find(id);
     if (it == open_.end()) {
+      if (rejected_.count(id)) return;
       if (type == "module" || type == "stack" || type == "fd" || type == "end")
         problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", type));
       return;
@@ -181,7 +186,15 @@ class Reader {
       if (r.kind.empty()) r.kind = "other";
       d.fds.push_back(std::move(r));
     } else if (type == "end") {
+      // The end line counts what was written: a line lost on the way (a log
+      // export that dropped one) must not become a silently wrong count.
       d.complete = true;
+      if (end_fds >= 0 && (size_t)end_fds != d.fds.size())
+        problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} fd "
+                                    "lines, {} were read", d.seq, d.pid, end_fds, d.fds.size()));
+      if (end_stacks >= 0 && (size_t)end_stacks != d.stacks.size())
+        problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} stack "
+                                    "lines, {} were read", d.seq, d.pid, end_stacks, d.stacks.size()));
       open_.erase(it);
     }
   }
@@ -213,6 +226,7 @@ class Reader {
   std::string path_;
   simdjson::dom::parser parser_;
   std::map<Identity, size_t> open_;
+  std::set<Identity> rejected_;  // dumps of a format this reader does not know
   ReadResult result_;
 };
 

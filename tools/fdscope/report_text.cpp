@@ -18,6 +18,17 @@ std::string age(int64_t ms) {
   return fmt::format("{:.1f}h", ms / 3600000.0);
 }
 
+// Text from dumps (file names, function names) may hold control characters:
+// shown escaped, so they can neither break lines nor drive the terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += (char)c;
+  }
+  return out;
+}
+
 template <typename Map>
 std::vector<std::pair<std::string, long>> by_count(const Map& m) {
   std::vector<std::pair<std::string, long>> v(m.begin(), m.end());
@@ -39,7 +50,7 @@ void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t widt
   fmt::print(out, "{}{:>{}} x {}{}  created by {}, age {}..{}\n", red, s.count, width, kind_text,
              reset, fmt::join(s.calls, "/"), age(s.newest_ms), age(s.oldest_ms));
   for (size_t t = 0; t < targets.size() && t < 3; ++t)
-    fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, targets[t].first);
+    fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, printable(targets[t].first));
   if (targets.size() > 3)
     fmt::print(out, "  {:>{}}   ({} more targets)\n", "", width, targets.size() - 3);
   const auto& frames = s.frames;
@@ -49,9 +60,10 @@ void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t widt
     std::string where = fr.module.empty()
                             ? fmt::format("0x{:x} (JIT or unknown code)", fr.addr)
                             : fmt::format("{}+0x{:x}", basename_of(fr.module), fr.offset);
-    std::string source = fr.line > 0 ? fmt::format("{}:{}  ", fr.file, fr.line) : "";
+    std::string source = fr.line > 0 ? fmt::format("{}:{}  ", printable(fr.file), fr.line) : "";
     fmt::print(out, "    #{:<2} {}{}{}  {}{}({}){}\n", f, bold,
-               fr.function.empty() ? "??" : fr.function, reset, source, dim, where, reset);
+               fr.function.empty() ? "??" : printable(fr.function), reset, source, dim,
+               printable(where), reset);
   }
   if (frames.size() > o.frames)
     fmt::print(out, "    {}... {} more frames{}\n", dim, frames.size() - o.frames, reset);
@@ -60,8 +72,9 @@ void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t widt
 void print_text_report(std::FILE* out, const SiteReport& r, const TextOptions& o) {
   const char* bold = o.colour ? "\033[1m" : "";
   const char* reset = o.colour ? "\033[0m" : "";
-  fmt::print(out, "{}{} descriptors open from {} call sites{} ({} dump{}, {} process{}; {} untracked)\n",
-             bold, r.descriptors, r.sites.size(), reset, r.dumps, r.dumps == 1 ? "" : "s",
+  fmt::print(out, "{}{} descriptors open from {} call site{}{} ({} dump{}, {} process{}; {} untracked)\n",
+             bold, r.descriptors, r.sites.size(), r.sites.size() == 1 ? "" : "s", reset, r.dumps,
+             r.dumps == 1 ? "" : "s",
              r.processes, r.processes == 1 ? "" : "es", r.untracked);
   size_t shown = std::min(o.top, r.sites.size());
   size_t width = 1;

@@ -119,13 +119,34 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps) {
   return r;
 }
 
+namespace {
+
+// A JavaScript frame named by a perf map ("JS:~readConfig /srv/app.js:23:25")
+// from the program's own code, not Node.js's ("node:fs:581:16").
+bool is_program_js_frame(const SiteFrame& f) {
+  if (!f.module.empty() || f.function.empty()) return false;
+  size_t space = f.function.find(' ');
+  if (space == std::string::npos) return false;
+  std::string where = f.function.substr(space + 1);
+  return where.rfind("node:", 0) != 0 && where.rfind("internal/", 0) != 0 &&
+         where.rfind("[eval", 0) != 0 && !where.empty();
+}
+
+}  // namespace
+
 void fold_runtime_frames(SiteReport& report) {
-  for (Site& s : report.sites)
+  for (Site& s : report.sites) {
     s.frames.erase(std::remove_if(s.frames.begin(), s.frames.end(),
                                   [](const SiteFrame& f) {
                                     return !f.module.empty() && is_runtime_module(f.module);
                                   }),
                    s.frames.end());
+    // With JavaScript names at hand, the program's frame is its innermost
+    // own JavaScript function: the runtime's native and JavaScript frames
+    // below it (libuv, V8, node:fs) are folded away too.
+    auto own = std::find_if(s.frames.begin(), s.frames.end(), is_program_js_frame);
+    if (own != s.frames.end()) s.frames.erase(s.frames.begin(), own);
+  }
 }
 
 void add_source_lines(SiteReport& report, SourceLines& lines) {
