@@ -10,19 +10,30 @@ packages=(
   libfmt-dev libsimdjson-dev nlohmann-json3-dev libdw-dev libelf-dev libiberty-dev
   libgtest-dev libgmock-dev
   python3 nodejs procps debootstrap
+  mariadb-server autoconf automake libtool
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+install_missing "${packages[@]}"
+# The Lambda tests build aws-lambda-ric's addon against /usr/include/node:
+# NodeSource's nodejs ships those headers; with Debian's own nodejs they are
+# in libnode-dev (which conflicts with NodeSource's package: only if missing).
+[ -f /usr/include/node/node_version.h ] || install_missing libnode-dev
+command -v npm >/dev/null || install_missing npm
 if [ "$(id -u)" -ne 0 ]; then
   sudo "$top/scripts/fetch-libunwind.sh"
   sudo chown -R "$(id -u):$(id -g)" "$top/third_party"
 else
   "$top/scripts/fetch-libunwind.sh"
 fi
+# The Lambda tests' function: aws-lambda-ric and mysql2 from npm.
+"$top/tests/lambda/setup.sh"

@@ -84,7 +84,7 @@ TEST(Emfile, DumpsOnceAtTheLimitAndTheProgramSeesEmfile) {
   ASSERT_EQ(dumps.size(), 1u);
   expect_full_table_dump(dumps[0], "open", 60, tmp.file("data/app.log"));
   EXPECT_EQ(dumps[0].pid, r.pid);
-  auto heads = lines_with(r.err, "fdscope: pid ");
+  auto heads = lines_with(r.err, " dump ");
   ASSERT_EQ(heads.size(), 1u) << r.err;
   EXPECT_EQ(heads[0], "fdscope: pid " + std::to_string(r.pid) +
                           " dump 1 (emfile): 63 open of limit 64, 60 tracked -> " +

@@ -77,7 +77,8 @@ TEST(OutputFile, DevFullCostsOneStderrLine) {
   // The rest of stderr is the log's list of sites (the leak is still named).
   auto all = lines(r.err);
   ASSERT_EQ(all.size(), 2u) << r.err;
-  EXPECT_EQ(all[1], "fdscope:   3 x open_log_file (leak_program)  " + tmp.file("data/app.log"));
+  EXPECT_EQ(all[1], "fdscope: pid " + std::to_string(r.pid) + ":   3 x open_log_file (leak_program)  " +
+                        tmp.file("data/app.log"));
 }
 
 // The one line names the file that could not be created, and why.

@@ -119,7 +119,7 @@ TEST(Threshold, DumpsWhenTheCountReachesN) {
   EXPECT_EQ(file_fds, first_five);
 
   // The log: one summary line and the sites, largest first.
-  auto heads = lines_with(r.err, "fdscope: pid ");
+  auto heads = lines_with(r.err, " dump ");
   ASSERT_EQ(heads.size(), 1u) << r.err;
   EXPECT_EQ(heads[0], "fdscope: pid " + std::to_string(r.pid) +
                           " dump 1 (threshold): 13 open of limit 200, 10 tracked -> " + path);
@@ -213,7 +213,7 @@ TEST(Threshold, MaxDumpsBoundsTheDumps) {
   expect_consistent(dumps[1]);
   EXPECT_EQ(dumps[0].header.at("tracked").get<int>(), 10);
   EXPECT_EQ(dumps[1].header.at("tracked").get<int>(), 30);
-  EXPECT_EQ(lines_with(r.err, "fdscope: pid ").size(), 2u) << r.err;
+  EXPECT_EQ(lines_with(r.err, " dump ").size(), 2u) << r.err;
 }
 
 TEST(Threshold, MaxDumpsZeroMeansNone) {

@@ -232,7 +232,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   bool tallying = tally.init(scratch, stacks.count + 1);
   for (size_t i = 0; i < nfds; ++i) {
     const Entry& e = entries[i];
-    if (tallying && e.tracked) tally.add(e.rec.stack, e.target);
+    if (tallying && e.tracked) tally.add(e.rec.stack, e.target, sym);
     line_start(w, "fd", seq);
     w.key("fd").i64(e.fd).key("kind").str(e.kind).key("target").str(e.target);
     w.key("tracked").boolean(e.tracked);

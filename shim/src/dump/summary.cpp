@@ -46,6 +46,28 @@ void add_frame(LineBuf& line, uint32_t stack, const Symbolizer& sym) {
   line.add("(no stack)");
 }
 
+// Module frames by module and offset; a run of JavaScript frames (outside
+// any module, or V8's Builtins_* code) as one marker.
+uint64_t site_key(uint32_t stack, const Symbolizer& sym) {
+  StackView st = stack_frames(stack);
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  bool in_js = false;
+  for (unsigned i = 0; i < st.depth; ++i) {
+    const ResolvedFrame* f = sym.find(st.frames[i]);
+    bool js = !f || f->module < 0 || (f->name && strncmp(f->name, "Builtins_", 9) == 0);
+    if (js) {
+      if (!in_js) mix(~0ull);
+      in_js = true;
+      continue;
+    }
+    in_js = false;
+    mix((uint64_t)f->module);
+    mix(f->offset);
+  }
+  return h;
+}
+
 int open_log(bool* close_after) {
   const char* where = options().log;
   *close_after = false;
@@ -65,13 +87,15 @@ bool SiteTally::init(Scratch& scratch, size_t max_sites) {
   return sites_ != nullptr;
 }
 
-void SiteTally::add(uint32_t stack, const char* target) {
+void SiteTally::add(uint32_t stack, const char* target, const Symbolizer& sym) {
+  const uint64_t key = site_key(stack, sym);
   Site* s = nullptr;
-  for (size_t i = 0; i < used_; ++i)
-    if (sites_[i].stack == stack) s = &sites_[i];
+  for (size_t i = 0; i < used_ && !s; ++i)
+    if (sites_[i].key == key) s = &sites_[i];
   if (!s) {
     if (used_ == cap_) return;
     s = &sites_[used_++];
+    s->key = key;
     s->stack = stack;
   }
   ++s->count;
@@ -127,7 +151,7 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
     for (int t = 1; t < kTargets; ++t)
       if (best->target_count[t] > best->target_count[top]) top = t;
     LineBuf line;
-    line.add("fdscope:   ").add_u64(best->count).add(" x ");
+    line.add("fdscope: pid ").add_i64(sys::getpid()).add(":   ").add_u64(best->count).add(" x ");
     add_frame(line, best->stack, sym);
     line.add("  ").add(best->target[top]).add("\n");
     sys::write_all(fd, line.c_str(), line.size());

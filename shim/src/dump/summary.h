@@ -15,7 +15,10 @@ namespace fdscope {
 class SiteTally {
  public:
   bool init(Scratch& scratch, size_t max_sites);
-  void add(uint32_t stack, const char* target);
+  // Counts a descriptor created at `stack`. Stacks that differ only in
+  // JavaScript frames (JIT code moves as V8 recompiles it; interpreter and
+  // builtins frames come and go as a function warms up) are one site.
+  void add(uint32_t stack, const char* target, const Symbolizer& sym);
 
   struct Facts {
     Reason reason;
@@ -36,7 +39,8 @@ class SiteTally {
   static constexpr int kTargets = 4;
   static constexpr size_t kTargetLen = 120;
   struct Site {
-    uint32_t stack;
+    uint64_t key;     // site identity (see add)
+    uint32_t stack;   // the first stack seen for it, for naming the site
     uint32_t count;
     uint32_t target_count[kTargets];
     char target[kTargets][kTargetLen];
