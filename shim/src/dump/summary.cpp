@@ -88,8 +88,10 @@ bool SiteTally::init(Scratch& scratch, size_t max_sites) {
 }
 
 void SiteTally::add(uint32_t stack, const char* target, const Symbolizer& sym) {
-  const uint64_t key = site_key(stack, sym);
   Site* s = nullptr;
+  for (size_t i = 0; i < used_ && !s; ++i)  // the common case: a stack seen first
+    if (sites_[i].stack == stack) s = &sites_[i];
+  const uint64_t key = s ? s->key : site_key(stack, sym);
   for (size_t i = 0; i < used_ && !s; ++i)
     if (sites_[i].key == key) s = &sites_[i];
   if (!s) {
