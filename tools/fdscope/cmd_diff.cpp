@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "dump_selection.h"
 #include "perf_map.h"
@@ -51,13 +52,10 @@ int cmd_diff(int argc, char** argv) {
       usage(stdout);
       return kExitOk;
     } else if (a == "--top" && i + 1 < argc) {
-      char* end = nullptr;
-      long v = std::strtol(argv[++i], &end, 10);
-      if (*end || v < 0) {
+      if (!parse_count(argv[++i], &top)) {
         fmt::print(stderr, "fdscope diff: --top needs a number, not '{}'\n", argv[i]);
         return kExitUsage;
       }
-      top = (size_t)v;
     } else if (a == "--format" && i + 1 < argc) {
       format = argv[++i];
       if (format != "text" && format != "json") {

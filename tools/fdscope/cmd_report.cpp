@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "dump_selection.h"
 #include "perf_map.h"
@@ -31,14 +32,6 @@ void usage(std::FILE* out) {
              "  --all-frames keep the C library's frames (folded away by default)\n");
 }
 
-bool parse_count(const char* s, size_t* out) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s, &end, 10);
-  if (!*s || *end || errno || s[0] == '-') return false;
-  *out = (size_t)v;
-  return true;
-}
 
 }  // namespace
 

@@ -19,20 +19,6 @@ constexpr int64_t kFormatVersion = 1;
 
 using Element = simdjson::dom::element;
 
-std::string str_or(Element obj, const char* key, const char* fallback = "") {
-  std::string_view v;
-  if (obj[key].get(v) != simdjson::SUCCESS) return fallback;
-  return std::string(v);
-}
-
-int64_t int_or(Element obj, const char* key, int64_t fallback = 0) {
-  int64_t v;
-  if (obj[key].get(v) == simdjson::SUCCESS) return v;
-  uint64_t u;
-  if (obj[key].get(u) == simdjson::SUCCESS) return (int64_t)u;
-  return fallback;
-}
-
 int64_t as_int(Element v, int64_t fallback = 0) {
   int64_t i;
   if (v.get(i) == simdjson::SUCCESS) return i;
@@ -46,9 +32,19 @@ std::string_view as_view(Element v) {
   return v.get(s) == simdjson::SUCCESS ? s : std::string_view();
 }
 
-std::string as_str(Element v) {
+std::string as_str(Element v) { return std::string(as_view(v)); }
+
+// obj[key] converted, or the fallback when the key is absent.
+int64_t int_or(Element obj, const char* key, int64_t fallback = 0) {
+  Element v;
+  return obj[key].get(v) == simdjson::SUCCESS ? as_int(v, fallback) : fallback;
+}
+
+std::string str_or(Element obj, const char* key, const char* fallback = "") {
+  Element v;
   std::string_view s;
-  return v.get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+  return obj[key].get(v) == simdjson::SUCCESS && v.get(s) == simdjson::SUCCESS ? std::string(s)
+                                                                                : fallback;
 }
 
 uint64_t hex_or(Element obj, const char* key) {

@@ -35,6 +35,13 @@ void expand(const char* tmpl, char* out, unsigned cap) {
   out[n] = 0;
 }
 
+// strlcpy: dst always ends up NUL-terminated.
+void copy_bounded(char* dst, size_t cap, const char* src) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
 constexpr int kAppend = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
 
 }  // namespace
@@ -60,7 +67,7 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
   }
   if (strcmp(tmpl, "stderr") == 0) {
     *close_after = false;
-    memcpy(path_out, "stderr", 7);
+    copy_bounded(path_out, cap, "stderr");
     return 2;
   }
   // Explicit paths given for one dump (the API) are the caller's to manage.
@@ -74,7 +81,7 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
   if (g_chosen[0] && g_chosen_pid == pid) {
     long fd = open_with_reserve([] { return sys::ops.openat(AT_FDCWD, g_chosen, kAppend, 0); });
     if (fd != -ENOENT) {
-      memcpy(path_out, g_chosen, strlen(g_chosen) + 1);
+      copy_bounded(path_out, cap, g_chosen);
       return (int)fd;
     }
     // Deleted since the last dump: create it again below.
@@ -86,8 +93,7 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
     name.add(base);
     if (attempt > 0) name.add(".").add_u64((uint64_t)attempt);
     // The name is the caller's to show, whether or not it can be created.
-    memcpy(path_out, name.c_str(), name.size() + 1 <= cap ? name.size() + 1 : cap);
-    path_out[cap - 1] = 0;
+    copy_bounded(path_out, cap, name.c_str());
     long fd = open_with_reserve(
         [&] { return sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600); });
     if (fd == -EEXIST && attempt == 0) {
@@ -95,19 +101,13 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
       // to a collector) is written to; an existing regular file is not.
       long dev = sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_NONBLOCK, 0);
       struct stat st{};
-      if (dev >= 0 && sys::ops.fstat((int)dev, &st) == 0 && !S_ISREG(st.st_mode)) {
-        memcpy(path_out, name.c_str(), name.size() + 1 <= cap ? name.size() + 1 : cap);
-        return (int)dev;
-      }
+      if (dev >= 0 && sys::ops.fstat((int)dev, &st) == 0 && !S_ISREG(st.st_mode)) return (int)dev;
       if (dev >= 0) sys::ops.close((int)dev);
     }
     if (fd == -EEXIST) continue;
     if (fd >= 0) {
-      unsigned n = name.size() < sizeof(g_chosen) - 1 ? (unsigned)name.size() : sizeof(g_chosen) - 1;
-      memcpy(g_chosen, name.c_str(), n);
-      g_chosen[n] = 0;
+      copy_bounded(g_chosen, sizeof(g_chosen), name.c_str());
       g_chosen_pid = pid;
-      memcpy(path_out, g_chosen, n + 1 <= cap ? n + 1 : cap);
     }
     return (int)fd;
   }
