@@ -10,7 +10,7 @@ other.target 4 0: 4 open()s of other.target):
   torn        the same, cut in the middle of a line (a process killed while
               writing)
   garbage     a line of garbage ("{garbage...") inserted after the header
-  format      the header says "format":2
+  format      the header says "format":3 (this fdscope reads 1 and 2)
   empty       an empty file
   directory   a directory
   missing     a path that does not exist
@@ -99,15 +99,15 @@ def check(ck, tmp, args):
          r": dump 1 of pid %d is truncated.*" % pid, 2, 1),
         ("garbage", write("garbage.jsonl", "".join(lines[:1]) + "{garbage, not json at all\n" + "".join(lines[1:])),
          r":2: .*", 4, 1),
-        ("format", write("format.jsonl", "".join([lines[0].replace('"format":1,', '"format":2,')] + lines[1:])),
-         r":1: .*format 2.*", 0, 0),
+        ("format", write("format.jsonl", "".join([re.sub(r'"format":[12],', '"format":3,', lines[0])] + lines[1:])),
+         r":1: .*format 3.*", 0, 0),
         ("empty", write("empty.jsonl", ""), r": .*empty.*", 0, 0),
         ("directory", os.path.join(tmp, "a-directory"), r": .*directory.*", 0, 0),
         ("missing", os.path.join(tmp, "no-such-file.jsonl"), r": .*(No such file|not exist|missing).*", 0, 0),
         ("lost line", write("lost.jsonl", "".join(lines[:lost] + lines[lost + 1:])), r"(:\d+)?: .*", 3, 1),
     ]
     os.mkdir(os.path.join(tmp, "a-directory"))
-    ck.require("format" in lines[0] and '"format":1,' in lines[0], "the header has \"format\":1")
+    ck.require(re.search(r'"format":[12],', lines[0]) is not None, "the header has \"format\":1 or 2")
 
     for name, path, pattern, other_count, extra_dumps in cases:
         for order in ((good, path), (path, good)):

@@ -1,4 +1,4 @@
-#include "source_lines.h"
+#include "symbols/source_lines.h"
 
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>

@@ -10,14 +10,14 @@
 
 #include <fmt/format.h>
 
-#include "cli_args.h"
-#include "commands.h"
-#include "dump_selection.h"
-#include "perf_map.h"
-#include "report_formats.h"
-#include "report_text.h"
-#include "sites.h"
-#include "source_lines.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "input/dump_selection.h"
+#include "symbols/perf_map.h"
+#include "output/formats.h"
+#include "output/text.h"
+#include "analysis/sites.h"
+#include "symbols/source_lines.h"
 
 namespace fdscope::tool {
 namespace {

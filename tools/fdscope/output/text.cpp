@@ -1,4 +1,4 @@
-#include "report_text.h"
+#include "output/text.h"
 
 #include <algorithm>
 #include <string>

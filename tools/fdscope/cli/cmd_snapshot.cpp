@@ -19,13 +19,13 @@
 
 #include <fmt/format.h>
 
-#include "commands.h"
-#include "dump_selection.h"
+#include "cli/commands.h"
+#include "input/dump_selection.h"
 #include "options.h"
-#include "report_formats.h"
-#include "report_text.h"
-#include "sites.h"
-#include "source_lines.h"
+#include "output/formats.h"
+#include "output/text.h"
+#include "analysis/sites.h"
+#include "symbols/source_lines.h"
 
 namespace fdscope::tool {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "dump_reader.h"
+#include "input/dump_reader.h"
 
 namespace fdscope::tool {
 

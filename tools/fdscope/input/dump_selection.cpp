@@ -1,4 +1,4 @@
-#include "dump_selection.h"
+#include "input/dump_selection.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "cli_args.h"
+#include "cli/args.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dump_selection.h"
+#include "input/dump_selection.h"
 
 namespace fdscope::tool {
 

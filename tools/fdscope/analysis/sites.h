@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dump_model.h"
+#include "input/dump_model.h"
 
 namespace fdscope::tool {
 

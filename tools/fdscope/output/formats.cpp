@@ -1,4 +1,4 @@
-#include "report_formats.h"
+#include "output/formats.h"
 
 #include <algorithm>
 

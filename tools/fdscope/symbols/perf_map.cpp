@@ -1,4 +1,4 @@
-#include "perf_map.h"
+#include "symbols/perf_map.h"
 
 #include <unistd.h>
 

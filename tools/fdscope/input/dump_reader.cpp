@@ -1,4 +1,4 @@
-#include "dump_reader.h"
+#include "input/dump_reader.h"
 
 #include <sys/stat.h>
 
@@ -15,7 +15,9 @@
 namespace fdscope::tool {
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+// Format 2 is format 1 plus language frames (docs/dump-format.md).
+constexpr int64_t kOldestFormat = 1;
+constexpr int64_t kNewestFormat = 2;
 
 using Element = simdjson::dom::element;
 
@@ -148,9 +150,9 @@ class Reader {
     Identity id{pid, std::string(run), seq};
     if (type == "header") {
       int64_t format = int_or(obj, "format", -1);
-      if (format != kFormatVersion) {
-        problem(lineno, fmt::format("unsupported dump format {} (this fdscope reads {})", format,
-                                    kFormatVersion));
+      if (format < kOldestFormat || format > kNewestFormat) {
+        problem(lineno, fmt::format("unsupported dump format {} (this fdscope reads {} to {})",
+                                    format, kOldestFormat, kNewestFormat));
         rejected_.insert(id);  // its other lines are skipped quietly
         return;
       }

@@ -1,7 +1,7 @@
-#include "sites.h"
+#include "analysis/sites.h"
 
-#include "perf_map.h"
-#include "source_lines.h"
+#include "symbols/perf_map.h"
+#include "symbols/source_lines.h"
 
 #include <algorithm>
 #include <set>

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "sites.h"
+#include "analysis/sites.h"
 
 namespace fdscope::tool {
 
