@@ -31,6 +31,7 @@ struct FdRecord {
   Call call;
   uint32_t stack;          // interned creating stack, 0 = none
   uint32_t connect_stack;  // interned stack of the last connect(), 0 = none
+  uint32_t lang_stack;     // interned JavaScript/Python stack, 0 = none
   int32_t tid;
   int32_t flags;           // open flags / socket type / pipe2 flags
   uint16_t peer_len;

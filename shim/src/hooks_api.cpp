@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "dump/dump.h"
+#include "lang/lang.h"
 #include "sys.h"
 #include "thread_state.h"
 #include "tracker.h"
@@ -38,7 +39,22 @@ void* fdscope_next(const char* name) {
   return f;
 }
 
-void fdscope_init(void) { ensure_init(); }
+void* fdscope_lookup_global(const char* name) {
+  if (t_resolving) return nullptr;
+  t_resolving = true;
+  int saved = errno;
+  void* f = dlsym(RTLD_DEFAULT, name);
+  errno = saved;
+  t_resolving = false;
+  return f;
+}
+
+// Called by the library constructor only: starting the language runtimes'
+// support may allocate (setenv), which a hook must never do.
+void fdscope_init(void) {
+  ensure_init();
+  fdscope::lang::start();
+}
 unsigned long long fdscope_now_ns(void) { return sys::coarse_monotonic_ns(); }
 
 void fdscope_created(int fd, enum fdscope_call call, int flags) {

@@ -107,6 +107,11 @@ bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, b
     if (equals(v, vn, "emf")) return o->metrics = Metrics::kEmf, true;
     return false;
   }
+  if (equals(k, kn, "lang")) {
+    if (equals(v, vn, "auto")) return o->lang = LangMode::kAuto, true;
+    if (equals(v, vn, "off")) return o->lang = LangMode::kOff, true;
+    return false;
+  }
   *known = false;
   return false;
 }

@@ -10,6 +10,7 @@ namespace fdscope {
 enum class Action : uint8_t { kReport, kAbort };
 enum class DoubleClose : uint8_t { kReport, kAbort, kOff };
 enum class Metrics : uint8_t { kNone, kEmf };
+enum class LangMode : uint8_t { kAuto, kOff };
 
 constexpr unsigned kPathMax = 512;
 
@@ -26,6 +27,7 @@ struct Options {
   unsigned max_dumps = 16;
   DoubleClose double_close = DoubleClose::kReport;
   Metrics metrics = Metrics::kNone;
+  LangMode lang = LangMode::kAuto;
 };
 
 // Parses `text` into `out` (starting from defaults); reports problems through

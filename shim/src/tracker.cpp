@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "dump/double_close.h"
+#include "lang/lang.h"
 #include "fd_table.h"
 #include "options.h"
 #include "stack_store.h"
@@ -31,11 +32,13 @@ uint32_t capture_interned() {
   return intern_stack(frames, n);
 }
 
-void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint64_t now) {
+void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lang_stack,
+                 uint64_t now) {
   r.state = SlotState::kOpen;
   r.call = call;
   r.stack = stack;
   r.connect_stack = 0;
+  r.lang_stack = lang_stack;
   r.tid = current_tid();
   r.flags = flags;
   r.peer_len = 0;
@@ -68,12 +71,14 @@ void on_created(int fd, Call call, int flags) {
   uint64_t now = sys::coarse_monotonic_ns();
   // Nested (a signal handler that interrupted the shim) or before start-up:
   // record the descriptor without a stack rather than unwind re-entrantly.
-  uint32_t stack = scope.nested() || !initialized() ? 0 : capture_interned();
+  const bool unwind = !scope.nested() && initialized();
+  uint32_t stack = unwind ? capture_interned() : 0;
+  uint32_t lang_stack = unwind ? lang::capture(call, fd) : 0;
   FdSlot* s = fd_table().slot(fd, true);
   if (!s || !begin_write(*s)) return;
   bool was_open = s->rec.state == SlotState::kOpen;
   if (is_own_fd(fd)) drop_own_fd(fd);  // the host dup2()ed over one of ours
-  fill_record(s->rec, call, flags, stack, now);
+  fill_record(s->rec, call, flags, stack, lang_stack, now);
   end_write(*s);
   long open = was_open ? g_open.load(std::memory_order_relaxed)
                        : g_open.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -149,6 +154,13 @@ void on_connect(int fd, const struct sockaddr* addr, socklen_t len) {
   memcpy(s->rec.peer, addr, len);
   s->rec.peer_len = (uint16_t)len;
   s->rec.connect_stack = stack;
+  end_write(*s);
+}
+
+void attribute_lang_stack(int fd, uint32_t stack) {
+  FdSlot* s = fd_table().slot(fd, false);
+  if (!s || s->rec.state != SlotState::kOpen || s->rec.lang_stack || !begin_write(*s)) return;
+  if (s->rec.state == SlotState::kOpen && !s->rec.lang_stack) s->rec.lang_stack = stack;
   end_write(*s);
 }
 

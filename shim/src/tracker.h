@@ -34,6 +34,9 @@ void on_connect(int fd, const struct sockaddr* addr, socklen_t len);
 // recvmsg/recvmmsg received a message; records SCM_RIGHTS descriptors.
 void on_received(const struct msghdr* msg, Call call);
 
+// Records the language stack of open tracked fd, unless it has one.
+void attribute_lang_stack(int fd, uint32_t stack);
+
 // Descriptors the shim holds itself (excluded from dumps; forgotten when the
 // host closes them).
 bool is_own_fd(int fd);

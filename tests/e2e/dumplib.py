@@ -29,7 +29,10 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 DEFAULT_TIMEOUT = 60.0
 
-# Line types of format 1 and the keys each must carry besides the identity.
+# The format the library writes (docs/dump-format.md).
+FORMAT = 2
+
+# Line types of the format and the keys each must carry besides the identity.
 IDENTITY_KEYS = ("type", "pid", "seq", "run")
 REQUIRED_KEYS = {
     "header": ("format", "fdscope", "reason", "ppid", "exe", "argv", "host", "time",
@@ -64,13 +67,24 @@ class Frame:
     module_path: Optional[str] = None
     offset: Optional[int] = None
     function: Optional[str] = None      # None: the symbol could not be resolved
+    # Language frames (format 2): "js" or "python"; None for native frames.
+    lang: Optional[str] = None
+    file: Optional[str] = None
+    line: Optional[int] = None
+    column: Optional[int] = None
+    is_async: bool = False              # first frame of the code that scheduled the work
 
     @property
     def is_jit(self) -> bool:
         """A frame outside every module: JIT-compiled code (V8), no name."""
-        return self.module is None
+        return self.module is None and self.lang is None
 
     def label(self) -> str:
+        if self.lang:
+            where = "%s:%s" % (self.file, self.line)
+            if self.column:
+                where += ":%s" % self.column
+            return "%s %s" % (self.function or "(anonymous)", where)
         if self.function:
             return self.function
         if self.module_path:
@@ -168,6 +182,10 @@ class Dump:
 # --------------------------------------------------------------------------
 
 def _parse_frame(raw: dict, modules: Dict[int, dict]) -> Frame:
+    if "lang" in raw:
+        return Frame(addr=0, lang=raw["lang"], function=raw["function"], file=raw["file"],
+                     line=raw["line"], column=raw.get("column"),
+                     is_async=bool(raw.get("async", False)))
     addr = int(raw["addr"], 16)
     module = raw.get("module")
     offset = int(raw["offset"], 16) if "offset" in raw else None
@@ -275,8 +293,8 @@ def consistency_problems(d: Dump) -> List[str]:
         p.append("dump is incomplete (no end line)" if d.end is None else "dump is torn")
         return p
     h, e = d.header, d.end
-    if h["format"] != 1:
-        p.append("format %r, expected 1" % h["format"])
+    if h["format"] != FORMAT:
+        p.append("format %r, expected %d" % (h["format"], FORMAT))
     if h["reason"] not in REASONS:
         p.append("unknown reason %r" % h["reason"])
     if h["pid"] != d.pid or e["pid"] != d.pid:
@@ -302,6 +320,9 @@ def consistency_problems(d: Dump) -> List[str]:
             cs = f.connect_stack
             if cs is not None and cs not in d.stacks:
                 p.append("fd %d: connect_stack %r not in the dump" % (f.fd, cs))
+            ls = f.get("lang_stack")
+            if ls is not None and (ls not in d.stacks or not all(fr.lang for fr in d.stacks[ls])):
+                p.append("fd %d: lang_stack %r missing or not a language stack" % (f.fd, ls))
     for sid, frames in d.stacks.items():
         for fr in frames:
             if fr.module is not None and fr.module not in d.modules:

@@ -18,6 +18,15 @@ uint64_t hex_value(const nlohmann::json& v) {
 
 Frame parse_frame(const nlohmann::json& j) {
   Frame f;
+  if (j.contains("lang")) {
+    f.lang = j.at("lang").get<std::string>();
+    f.function = j.at("function").get<std::string>();
+    f.file = j.at("file").get<std::string>();
+    f.line = j.at("line").get<int>();
+    if (j.contains("column")) f.column = j.at("column").get<int>();
+    if (j.contains("async")) f.async = j.at("async").get<bool>();
+    return f;
+  }
   f.addr = hex_value(j.at("addr"));
   if (j.contains("module")) f.module = j.at("module").get<int>();
   if (j.contains("offset")) f.offset = hex_value(j.at("offset"));
@@ -40,6 +49,7 @@ FdEntry parse_fd(const nlohmann::json& j) {
     e.thread = j.at("thread").get<std::string>();
     e.stack = j.at("stack").get<uint32_t>();
     if (j.contains("connect_stack")) e.connect_stack = j.at("connect_stack").get<uint32_t>();
+    if (j.contains("lang_stack")) e.lang_stack = j.at("lang_stack").get<uint32_t>();
   }
   return e;
 }

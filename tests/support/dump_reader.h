@@ -20,6 +20,12 @@ struct Frame {
   int module = -1;
   uint64_t offset = 0;
   std::string function;  // empty if unresolved
+  // Language frames (format 2): "js" or "python"; empty for native frames.
+  std::string lang;
+  std::string file;
+  int line = 0;
+  int column = 0;
+  bool async = false;  // first frame of the code that scheduled the work
 };
 
 struct Module {
@@ -42,6 +48,7 @@ struct FdEntry {
   std::string thread;
   uint32_t stack = 0;
   uint32_t connect_stack = 0;
+  uint32_t lang_stack = 0;
 };
 
 struct Dump {

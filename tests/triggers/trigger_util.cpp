@@ -281,7 +281,7 @@ std::vector<const fdscope::test::FdEntry*> created_in(const fdscope::test::Dump&
 
 void expect_consistent(const fdscope::test::Dump& d) {
   ASSERT_TRUE(d.complete) << "dump " << d.seq << " of pid " << d.pid << " has no end line";
-  EXPECT_EQ(d.header.at("format").get<int>(), 1);
+  EXPECT_EQ(d.header.at("format").get<int>(), 2);
   EXPECT_EQ(d.header.at("open").get<size_t>(), d.fds.size());
   EXPECT_EQ(d.header.at("tracked").get<size_t>(), d.tracked().size());
   EXPECT_EQ(d.end.at("fds").get<size_t>(), d.fds.size());

@@ -31,7 +31,8 @@ bool same(const Options& a, const Options& b) {
          a.signal == b.signal && strcmp(a.output, b.output) == 0 && strcmp(a.log, b.log) == 0 &&
          a.depth == b.depth && a.on_emfile == b.on_emfile && a.at_exit == b.at_exit &&
          a.action == b.action && a.max_dumps == b.max_dumps &&
-         a.double_close == b.double_close && a.metrics == b.metrics;
+         a.double_close == b.double_close && a.metrics == b.metrics &&
+         a.lang == b.lang;
 }
 
 TEST(Options, DefaultsMatchTheSpec) {
@@ -54,6 +55,7 @@ TEST(Options, DefaultsMatchTheSpec) {
     EXPECT_EQ(o.max_dumps, 16u);
     EXPECT_EQ(o.double_close, DoubleClose::kReport);
     EXPECT_EQ(o.metrics, Metrics::kNone);
+    EXPECT_EQ(o.lang, LangMode::kAuto);
   }
 }
 
@@ -104,6 +106,8 @@ TEST(Options, EveryKeyAcceptsItsGoodValues) {
       {"double_close=report", [](const Options& o) { return o.double_close == DoubleClose::kReport; }},
       {"metrics=emf", [](const Options& o) { return o.metrics == Metrics::kEmf; }},
       {"metrics=none", [](const Options& o) { return o.metrics == Metrics::kNone; }},
+      {"lang=off", [](const Options& o) { return o.lang == LangMode::kOff; }},
+      {"lang=auto", [](const Options& o) { return o.lang == LangMode::kAuto; }},
   };
   for (const Good& c : cases) {
     Options o = parse(c.text);
@@ -139,6 +143,7 @@ TEST(Options, BadValuesKeepTheDefaultWithOneLineNamingTheKey) {
       {"action", "Abort"},        {"max_dumps", "1000001"},   {"max_dumps", "-1"},
       {"max_dumps", ""},          {"double_close", "warn"},   {"double_close", ""},
       {"metrics", "cloudwatch"},  {"metrics", ""},
+      {"lang", "on"},             {"lang", "js"},             {"lang", ""},
   };
   for (const auto& [key, value] : cases) {
     std::string text = std::string(key) + "=" + value;

@@ -16,6 +16,7 @@
 #include "../sys.h"
 #include "../thread_state.h"
 #include "../tracker.h"
+#include "../lang/lang_frames.h"
 #include "frames_json.h"
 #include "fd_describe.h"
 #include "json_writer.h"
@@ -33,7 +34,8 @@
 namespace fdscope {
 namespace {
 
-constexpr int kFormatVersion = 1;
+// 2: language stacks (fd.lang_stack, stack frames with "lang").
+constexpr int kFormatVersion = 2;
 std::atomic<bool> g_busy{false};
 std::atomic<unsigned> g_seq{0};
 
@@ -104,7 +106,9 @@ namespace {
 void write_stack(JsonWriter& w, unsigned seq, uint32_t id, const Symbolizer& sym) {
   line_start(w, "stack", seq);
   w.key("id").u64(id).key("frames");
-  write_frames(w, stack_frames(id), sym, false);
+  StackView st = stack_frames(id);
+  if (lang::is_lang_stack(st)) write_lang_frames(w, st);
+  else write_frames(w, st, sym, false);
   w.raw("}\n");
 }
 
@@ -166,6 +170,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
       ++tracked;
       stacks.add(e.rec.stack);
       stacks.add(e.rec.connect_stack);
+      stacks.add(e.rec.lang_stack);
     }
     ++kept;
   }
@@ -180,7 +185,8 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
     size_t k = 0;
     for (size_t i = 0; i <= stacks.mask; ++i) {
       StackView st = stack_frames(stacks.slots[i]);
-      for (unsigned j = 0; j < st.depth; ++j) addrs[k++] = st.frames[j];
+      for (unsigned j = 0; j < st.depth; ++j)
+        if (!lang::is_lang_word(st.frames[j])) addrs[k++] = st.frames[j];
     }
     sym.resolve(scratch, addrs, k);
   }
@@ -244,6 +250,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
       w.key("tid").i64(r.tid).key("thread").str(r.thread, strnlen(r.thread, sizeof(r.thread)));
       w.key("stack").u64(r.stack);
       if (r.connect_stack) w.key("connect_stack").u64(r.connect_stack);
+      if (r.lang_stack) w.key("lang_stack").u64(r.lang_stack);
     }
     w.raw("}\n");
   }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "demangle.h"
+#include "../lang/lang_frames.h"
 
 namespace fdscope {
 
@@ -22,6 +23,26 @@ void write_frames(JsonWriter& w, StackView st, const Symbolizer& sym, bool modul
         w.raw("\"").key("symbol_offset").u64(f->name_offset);
       }
     }
+    w.raw("}");
+  }
+  w.raw("]");
+}
+
+void write_lang_frames(JsonWriter& w, StackView st) {
+  w.raw("[");
+  bool first = true;
+  for (unsigned i = 0; i < st.depth; ++i) {
+    lang::FrameInfo f;
+    if (!lang::is_lang_word(st.frames[i]) || !lang::frame_info(lang::frame_id_of(st.frames[i]), &f))
+      continue;
+    if (!first) w.raw(",");
+    first = false;
+    w.raw("{\"lang\":").str(lang::lang_name(f.lang));
+    w.key("function").str(f.function, f.function_len);
+    w.key("file").str(f.file, f.file_len);
+    w.key("line").i64(f.line);
+    if (f.column > 0) w.key("column").i64(f.column);
+    if (lang::is_async_word(st.frames[i])) w.key("async").boolean(true);
     w.raw("}");
   }
   w.raw("]");

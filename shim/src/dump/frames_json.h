@@ -12,4 +12,9 @@ namespace fdscope {
 // (for lines that stand alone, without module lines).
 void write_frames(JsonWriter& w, StackView stack, const Symbolizer& sym, bool module_paths);
 
+// A language stack: [{"lang":"js","function":...,"file":...,"line":...,
+// "column":...,"async":true},...] ("column" when known, "async" on the first
+// frame of the code that scheduled the work).
+void write_lang_frames(JsonWriter& w, StackView stack);
+
 }  // namespace fdscope

@@ -1,0 +1,25 @@
+// The language runtimes' part of the core: which runtime this process runs,
+// and the language stack recorded with each descriptor (see
+// include/fdscope_lang.h for the runtimes' side).
+#pragma once
+
+#include <stdint.h>
+
+#include "../calls.h"
+
+namespace fdscope::lang {
+
+// From the library constructor, after the options are loaded (never from a
+// hook: Node.js injection calls setenv, which allocates). With lang=auto,
+// recognises Node.js (prepends the preload script to NODE_OPTIONS) and
+// CPython (starts the frame reader). Idempotent.
+void start();
+
+// True when language stacks are recorded (lang=auto and the library runs).
+bool enabled();
+
+// The language stack of the descriptor `fd` that `call` is creating on this
+// thread, or 0. Called inside a ShimScope, after the native stack.
+uint32_t capture(Call call, int fd);
+
+}  // namespace fdscope::lang
