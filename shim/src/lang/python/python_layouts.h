@@ -120,6 +120,27 @@ constexpr Layout kLayouts[] = {
      /*ascii*/ 40, /*compact*/ 56, /*utf8_length*/ 40, /*utf8*/ 48, /*ready*/ kNone},
 };
 
+// The start of 3.13's _Py_DebugOffsets (Include/internal/pycore_runtime.h),
+// the first member of _PyRuntime: the interpreter's own statement of the
+// offsets debuggers need. Mirrored field by field for the part read here.
+struct DebugOffsets313 {
+  char cookie[8];  // "xdebugpy"
+  uint64_t version;
+  uint64_t free_threaded;
+  uint64_t runtime_state[3];
+  uint64_t interpreter_state[13];
+  struct {
+    uint64_t size, prev, next, interp, current_frame, thread_id;
+  } thread_state;
+  uint64_t thread_state_rest[3];
+  struct {
+    uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+  } interpreter_frame;
+  struct {
+    uint64_t size, filename, name, qualname, linetable, firstlineno;
+  } code_object;
+};
+
 // The row of 3.<minor>, or nullptr for a version the reader does not know.
 inline const Layout* layout_for(unsigned major, unsigned minor) {
   if (major != 3) return nullptr;

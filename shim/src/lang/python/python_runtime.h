@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "python_layouts.h"
+#include "lang/python/python_layouts.h"
 
 namespace fdscope::lang::py {
 
