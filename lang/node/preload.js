@@ -1,0 +1,179 @@
+'use strict';
+// fdscope's Node.js preload: libfdscope.so (lang=auto) adds
+// `--require <this file>` to NODE_OPTIONS, so this runs before the
+// program, in the main thread and in every worker thread. It gives each
+// async resource a context (a language stack id interned by the library)
+// so that a descriptor created after an async hop (a DNS lookup, a
+// nextTick, a timer, an fs callback, a worker) carries the JavaScript stack
+// that scheduled the work, not only node's internals. See README.md.
+//
+// The host must not notice: no output, no globals, no change to process.env
+// (NODE_OPTIONS is put back exactly), this module is taken out of
+// require.cache, the addon is loaded with process.dlopen (not require, so
+// it is in no cache), nothing keeps the event loop alive, and any failure
+// leaves the program alone.
+(function fdscopePreload() {
+  try {
+    delete require.cache[__filename];
+  } catch (e) { /* ignored: best effort */ }
+
+  let addon = null;
+  try {
+    const mod = { exports: {} };
+    process.dlopen(mod, __dirname + '/fdscope_node.node');
+    addon = mod.exports;
+  } catch (e) {
+    addon = null; // --no-addons, a missing or foreign binary: nothing to do
+  }
+
+  let isMainThread = true;
+  let threadId = 0;
+  try {
+    const wt = require('worker_threads');
+    isMainThread = wt.isMainThread;
+    threadId = wt.threadId;
+  } catch (e) { /* ignored: no worker_threads, main thread */ }
+
+  // A worker's process.env is its own copy, possibly changed by the
+  // program before it created the worker: only the main thread's is ours.
+  if (isMainThread) restoreNodeOptions(addon);
+
+  let api = null;
+  try {
+    api = addon ? addon.start(__filename) : null;
+  } catch (e) {
+    api = null;
+  }
+  if (!api) return;
+  try {
+    installHooks(api, isMainThread ? 0 : api.workerContext(threadId));
+  } catch (e) { /* ignored: without hooks the synchronous stacks remain */ }
+
+  function restoreNodeOptions(addon) {
+    let original;
+    try {
+      original = addon ? addon.nodeOptions() : undefined;
+    } catch (e) {
+      original = undefined;
+    }
+    const env = process.env;
+    if (original === undefined) {
+      // The library could not say: take out what it adds, textually.
+      const ours = '--require ' + JSON.stringify(__filename);
+      const now = env.NODE_OPTIONS;
+      if (typeof now !== 'string' || !now.startsWith(ours)) return;
+      const rest = now.slice(ours.length).replace(/^ /, '');
+      if (rest === '') delete env.NODE_OPTIONS;
+      else env.NODE_OPTIONS = rest;
+      return;
+    }
+    if (original === null) {
+      if ('NODE_OPTIONS' in env) delete env.NODE_OPTIONS;
+    } else if (env.NODE_OPTIONS !== original) {
+      env.NODE_OPTIONS = original;
+    }
+  }
+})();
+
+// The hooks. Contexts are language stack ids (0: none).
+//
+// - Resources that can create descriptors capture the stack at their init,
+//   chained to their parent's context: that is what devtools' async stack
+//   traces show, at the cost of one native call per such resource.
+// - Everything else (ticks, timers, immediates, promises, write requests)
+//   only inherits its parent's context: no capture, no native call.
+// - The parent is the trigger resource when node names one other than the
+//   current execution (the socket, for the DNS lookup and for the nextTick
+//   that calls internalConnect), else the current execution context.
+// - The current context lives in api.slots[0], memory the addon shares, so
+//   the before/after hooks switch it without a native call, and the
+//   library's capturer reads it when a descriptor is created.
+function installHooks(api, base) {
+  const asyncHooks = require('async_hooks');
+  const executionAsyncId = asyncHooks.executionAsyncId;
+  const executionAsyncResource = asyncHooks.executionAsyncResource;
+  const slots = api.slots;
+  const capture = api.capture;
+  const openDone = api.openDone;
+
+  const CAPTURING = new Set([
+    'TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'TTYWRAP',
+    'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP',
+    'FSREQCALLBACK', 'FSREQPROMISE', 'FILEHANDLE', 'FSEVENTWRAP', 'STATWATCHER',
+    'PROCESSWRAP', 'WORKER', 'Timeout',
+  ]);
+  const MAX_BY_ID = 8192;
+
+  const byResource = new WeakMap(); // resource -> context, for before()
+  const byId = new Map();           // asyncId -> context of capturing resources, for triggers
+  const pendingOpens = new Map();   // asyncId of an fs open request -> FIFO token
+  const saved = [];                 // contexts of the callbacks we are nested in
+  let pendingWorker = null;         // [WORKER resource, context] until its threadId is known
+  let workerWait = 0;
+
+  slots[0] = base;
+
+  function init(asyncId, type, triggerAsyncId, resource) {
+    try {
+      let parent = slots[0];
+      if (triggerAsyncId !== executionAsyncId()) {
+        const t = byId.get(triggerAsyncId);
+        if (t !== undefined) parent = t;
+      }
+      let ctx = parent;
+      if (CAPTURING.has(type)) {
+        ctx = capture(parent);
+        if (ctx !== 0) {
+          byId.set(asyncId, ctx);
+          if (byId.size > MAX_BY_ID) byId.delete(byId.keys().next().value);
+        }
+        if (slots[1] !== 0) pendingOpens.set(asyncId, slots[1]);
+        if (type === 'FILEHANDLE') {
+          const fd = resource.fd;
+          if (typeof fd === 'number' && ctx !== 0) api.attribute(fd, ctx);
+        } else if (type === 'WORKER') {
+          pendingWorker = [resource, ctx];
+          workerWait = 0;
+        }
+      }
+      if (pendingWorker !== null) noteWorker();
+      if (ctx !== 0) byResource.set(resource, ctx);
+    } catch (e) { /* ignored: a hook must never throw into the host */ }
+  }
+
+  // The WORKER resource gets its threadId after its init hook ran, before
+  // the worker thread starts (the Worker constructor makes message ports,
+  // whose init hooks come here first).
+  function noteWorker() {
+    const id = pendingWorker[0].threadId;
+    if (typeof id === 'number') {
+      api.workerCreated(id, pendingWorker[1]);
+      pendingWorker = null;
+    } else if (++workerWait > 64) {
+      pendingWorker = null;
+    }
+  }
+
+  function before(asyncId) {
+    try {
+      saved.push(slots[0]);
+      const ctx = byResource.get(executionAsyncResource());
+      slots[0] = ctx === undefined ? base : ctx;
+      if (pendingOpens.size !== 0) {
+        const token = pendingOpens.get(asyncId);
+        if (token !== undefined) {
+          pendingOpens.delete(asyncId);
+          openDone(token);
+        }
+      }
+    } catch (e) { /* ignored */ }
+  }
+
+  function after() {
+    // An uncaught exception skips after hooks: the stack is then realigned
+    // by the next before() at the top of the loop.
+    slots[0] = saved.length !== 0 ? saved.pop() : base;
+  }
+
+  asyncHooks.createHook({ init, before, after }).enable();
+}
