@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dump/heap_sort.h"
+#include "util/heap_sort.h"
 
 namespace fdscope {
 namespace {

@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "dump/json_writer.h"
-#include "sys.h"
+#include "util/json_writer.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 namespace {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "options.h"
+#include "state/options.h"
 
 namespace fdscope {
 namespace {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "stack_store.h"
+#include "stacks/stack_store.h"
 
 namespace fdscope {
 namespace {

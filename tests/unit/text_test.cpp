@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "log.h"
-#include "sys.h"
-#include "text.h"
+#include "util/log.h"
+#include "platform/sys.h"
+#include "util/text.h"
 
 namespace fdscope {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dump/utc_time.h"
+#include "util/utc_time.h"
 
 namespace fdscope {
 namespace {

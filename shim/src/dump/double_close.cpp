@@ -1,21 +1,21 @@
-#include "double_close.h"
+#include "dump/double_close.h"
 
 #include <fcntl.h>
 #include <string.h>
 
 #include <atomic>
 
-#include "../log.h"
-#include "../options.h"
-#include "../sys.h"
-#include "../text.h"
-#include "dump.h"
-#include "frames_json.h"
-#include "json_writer.h"
-#include "output_file.h"
-#include "scratch.h"
-#include "symbolizer.h"
-#include "utc_time.h"
+#include "util/log.h"
+#include "state/options.h"
+#include "platform/sys.h"
+#include "util/text.h"
+#include "dump/dump.h"
+#include "dump/frames_json.h"
+#include "util/json_writer.h"
+#include "dump/output_file.h"
+#include "util/scratch.h"
+#include "symbolize/symbolizer.h"
+#include "util/utc_time.h"
 
 namespace fdscope {
 namespace {

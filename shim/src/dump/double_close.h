@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "../fd_table.h"
+#include "state/fd_table.h"
 
 namespace fdscope {
 

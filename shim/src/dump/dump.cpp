@@ -1,4 +1,4 @@
-#include "dump.h"
+#include "dump/dump.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,25 +7,25 @@
 
 #include <atomic>
 
-#include "../fd_table.h"
-#include "../log.h"
-#include "../text.h"
-#include "../options.h"
-#include "../reserve_fd.h"
-#include "../stack_store.h"
-#include "../sys.h"
-#include "../thread_state.h"
-#include "../tracker.h"
-#include "../lang/lang_frames.h"
-#include "frames_json.h"
-#include "fd_describe.h"
-#include "json_writer.h"
-#include "output_file.h"
-#include "process_info.h"
-#include "scratch.h"
-#include "summary.h"
-#include "symbolizer.h"
-#include "utc_time.h"
+#include "state/fd_table.h"
+#include "util/log.h"
+#include "util/text.h"
+#include "state/options.h"
+#include "platform/reserve_fd.h"
+#include "stacks/stack_store.h"
+#include "platform/sys.h"
+#include "state/thread_state.h"
+#include "platform/own_fds.h"
+#include "lang/lang_frames.h"
+#include "dump/frames_json.h"
+#include "dump/fd_describe.h"
+#include "util/json_writer.h"
+#include "dump/output_file.h"
+#include "dump/process_info.h"
+#include "util/scratch.h"
+#include "dump/summary.h"
+#include "symbolize/symbolizer.h"
+#include "util/utc_time.h"
 
 #ifndef FDSCOPE_VERSION
 #define FDSCOPE_VERSION "0.0.0"

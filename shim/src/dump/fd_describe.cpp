@@ -1,4 +1,4 @@
-#include "fd_describe.h"
+#include "dump/fd_describe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "../sys.h"
-#include "../text.h"
+#include "platform/sys.h"
+#include "util/text.h"
 
 namespace fdscope {
 namespace {

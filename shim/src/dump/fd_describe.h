@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../fd_table.h"
+#include "state/fd_table.h"
 
 namespace fdscope {
 

@@ -1,9 +1,9 @@
-#include "frames_json.h"
+#include "dump/frames_json.h"
 
 #include <string.h>
 
-#include "demangle.h"
-#include "../lang/lang_frames.h"
+#include "symbolize/demangle.h"
+#include "lang/lang_frames.h"
 
 namespace fdscope {
 

@@ -1,9 +1,9 @@
 // Writing a stack's frames as JSON, shared by dumps and double-close events.
 #pragma once
 
-#include "../stack_store.h"
-#include "json_writer.h"
-#include "symbolizer.h"
+#include "stacks/stack_store.h"
+#include "util/json_writer.h"
+#include "symbolize/symbolizer.h"
 
 namespace fdscope {
 

@@ -1,4 +1,4 @@
-#include "output_file.h"
+#include "dump/output_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../reserve_fd.h"
-#include "../sys.h"
-#include "../text.h"
+#include "platform/reserve_fd.h"
+#include "platform/sys.h"
+#include "util/text.h"
 
 namespace fdscope {
 namespace {

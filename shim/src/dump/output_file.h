@@ -2,7 +2,7 @@
 // created safely in a shared directory, one file per process.
 #pragma once
 
-#include "../options.h"
+#include "state/options.h"
 
 namespace fdscope {
 

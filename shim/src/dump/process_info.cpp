@@ -1,4 +1,4 @@
-#include "process_info.h"
+#include "dump/process_info.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,11 +6,11 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "../options.h"
-#include "../raw_syscall.h"
-#include "../reserve_fd.h"
-#include "../sys.h"
-#include "../text.h"
+#include "state/options.h"
+#include "platform/raw_syscall.h"
+#include "platform/reserve_fd.h"
+#include "platform/sys.h"
+#include "util/text.h"
 
 namespace fdscope {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "json_writer.h"
-#include "scratch.h"
+#include "util/json_writer.h"
+#include "util/scratch.h"
 
 namespace fdscope {
 

@@ -1,16 +1,16 @@
-#include "summary.h"
+#include "dump/summary.h"
 
 #include <fcntl.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../options.h"
-#include "../stack_store.h"
-#include "../sys.h"
-#include "../text.h"
-#include "demangle.h"
-#include "json_writer.h"
-#include "process_info.h"
+#include "util/log.h"
+#include "state/options.h"
+#include "stacks/stack_store.h"
+#include "platform/sys.h"
+#include "util/text.h"
+#include "symbolize/demangle.h"
+#include "util/json_writer.h"
+#include "dump/process_info.h"
 
 namespace fdscope {
 namespace {

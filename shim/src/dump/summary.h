@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dump.h"
-#include "scratch.h"
-#include "symbolizer.h"
+#include "dump/dump.h"
+#include "util/scratch.h"
+#include "symbolize/symbolizer.h"
 
 namespace fdscope {
 

@@ -1,99 +1,99 @@
-// The C API of hooks_api.h over the C++ core (tracker.h), and the public API
-// of fdscope.h.
-#include "hooks_api.h"
+// The gate between the interposers and the core: the C API of hooks_api.h,
+// and the public API of fdscope.h. Every entry passes enter(), the one
+// place that decides whether a call is recorded.
+#include "interpose/hooks_api.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 
 #include "dump/dump.h"
-#include "lang/lang.h"
-#include "sys.h"
-#include "thread_state.h"
-#include "tracker.h"
-#include "triggers.h"
-#include "../include/fdscope.h"
+#include "platform/sys.h"
+#include "fdscope.h"
+#include "platform/own_fds.h"
+#include "track/lifecycle.h"
+#include "track/tracker.h"
+#include "track/triggers.h"
 
 using namespace fdscope;
 
-// dlsym got a new default version in glibc 2.34; the original one is in
-// every glibc, back to Amazon Linux 2's 2.26.
+namespace {
+
 #if defined(__x86_64__)
-__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
-#elif defined(__aarch64__)
-__asm__(".symver dlsym,dlsym@GLIBC_2.17");
+}  // namespace
+// Set in a vfork child by the vfork interposer (vfork_hook.c).
+extern "C" __thread int fdscope_in_vfork_child
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+namespace {
+bool owns_process() { return !fdscope_in_vfork_child; }
+#else
+// Without the vfork interposer: a child (of vfork, or of a fork that ran no
+// atfork handlers) has another pid than the one the state belongs to.
+bool owns_process() {
+  int owner = owner_pid();
+  return owner == 0 || owner == sys::getpid();
+}
 #endif
 
-namespace {
-__thread bool t_resolving __attribute__((tls_model("initial-exec")));
+// A vfork() child runs in its parent's memory until it execs: what it opens,
+// duplicates and closes (a subprocess setting up its stdio and closing every
+// other descriptor) must not touch the parent's table, so that check comes
+// first, before anything touches state. Then start-up, cheap once done, so
+// that a hook reached before the library constructor records like any other.
+bool enter() {
+  if (!owns_process()) return false;
+  ensure_init();
+  return true;
 }
+
+}  // namespace
 
 extern "C" {
 
-void* fdscope_next(const char* name) {
-  if (t_resolving) return nullptr;
-  t_resolving = true;
-  int saved = errno;
-  void* f = dlsym(RTLD_NEXT, name);
-  errno = saved;
-  t_resolving = false;
-  return f;
-}
-
-void* fdscope_lookup_global(const char* name) {
-  if (t_resolving) return nullptr;
-  t_resolving = true;
-  int saved = errno;
-  void* f = dlsym(RTLD_DEFAULT, name);
-  errno = saved;
-  t_resolving = false;
-  return f;
-}
-
-// Called by the library constructor only: starting the language runtimes'
-// support may allocate (setenv), which a hook must never do.
+// The library constructor: tracking starts before main; the language
+// runtimes' start may allocate, which a hook must never do, so it is here.
 void fdscope_init(void) {
   ensure_init();
-  fdscope::lang::start();
+  start_runtimes();
 }
 unsigned long long fdscope_now_ns(void) { return sys::coarse_monotonic_ns(); }
 
 void fdscope_created(int fd, enum fdscope_call call, int flags) {
-  ensure_init();
-  if (owns_process()) on_created(fd, call, flags);
+  if (enter()) on_created(fd, call, flags);
 }
 void fdscope_adopted(int fd, enum fdscope_call call) {
-  ensure_init();
-  if (owns_process()) on_adopted(fd, call);
+  if (enter()) on_adopted(fd, call);
 }
-// A vfork() child shares its parent's memory: it leaves the table alone
-// (owns_process). The check comes first, before anything touches state.
 void fdscope_create_failed(enum fdscope_call call) {
-  if (owns_process()) on_create_failed(call);
+  int err = errno;
+  if (enter()) on_failed_with(call, err);
 }
 void fdscope_failed_with(enum fdscope_call call, int err) {
-  if (owns_process()) on_failed_with(call, err);
+  if (enter()) on_failed_with(call, err);
 }
 enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction* act,
                                                 struct sigaction* old) {
-  ensure_init();
-  if (!owns_process()) return FDSCOPE_SIG_PASS;
-  return filter_sigaction(sig, act, old);
+  if (!enter()) return FDSCOPE_SIG_PASS;
+  switch (filter_sigaction(sig, act, old)) {
+    case SigDecision::kDone: return FDSCOPE_SIG_DONE;
+    case SigDecision::kInstall: return FDSCOPE_SIG_INSTALL;
+    case SigDecision::kPass: break;
+  }
+  return FDSCOPE_SIG_PASS;
 }
 void fdscope_closing(int fd) {
-  if (owns_process()) on_closing(fd);
+  if (enter()) on_closing(fd);
 }
 void fdscope_close_result(int fd, int rc) {
-  if (owns_process()) on_close_result(fd, rc, errno);
+  int err = errno;
+  if (enter()) on_close_result(fd, rc, err);
 }
 void fdscope_closed_range(unsigned first, unsigned last, unsigned long long began_ns) {
-  if (owns_process()) on_closed_range(first, last, began_ns);
+  if (enter()) on_closed_range(first, last, began_ns);
 }
 void fdscope_connect(int fd, const struct sockaddr* addr, socklen_t len) {
-  if (owns_process()) on_connect(fd, addr, len);
+  if (enter()) on_connect(fd, addr, len);
 }
 void fdscope_received(const struct msghdr* msg, enum fdscope_call call) {
-  ensure_init();
-  if (owns_process()) on_received(msg, call);
+  if (enter()) on_received(msg, call);
 }
 
 __attribute__((visibility("default"))) int fdscope_own_fds(int* out, int max) {

@@ -2,12 +2,13 @@
 // loaded into the process (the Node.js addon finds it with dlsym).
 #include <errno.h>
 
-#include "../../include/fdscope_lang.h"
-#include "../thread_state.h"
-#include "../tracker.h"
-#include "lang.h"
-#include "lang_frames.h"
-#include "node_inject.h"
+#include "fdscope_lang.h"
+#include "state/thread_state.h"
+#include "track/lifecycle.h"
+#include "track/tracker.h"
+#include "lang/lang.h"
+#include "lang/lang_frames.h"
+#include "lang/node_inject.h"
 
 using namespace fdscope;
 
@@ -46,7 +47,7 @@ FDSCOPE_EXPORT void fdscope_lang_set_capturer(fdscope_lang_capture_fn fn) {
 }
 
 FDSCOPE_EXPORT void fdscope_lang_attribute(int fd, uint32_t stack) {
-  if (stack == 0 || !owns_process()) return;
+  if (stack == 0 || !initialized()) return;
   ShimScope scope;
   attribute_lang_stack(fd, stack);
 }

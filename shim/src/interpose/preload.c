@@ -35,7 +35,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "hooks_api.h"
+#include "interpose/hooks_api.h"
 
 #define HOOK __attribute__((visibility("default")))
 

@@ -13,8 +13,8 @@
 #include <stdarg.h>
 #include <sys/syscall.h>
 
-#include "hooks_api.h"
-#include "raw_syscall.h"
+#include "interpose/hooks_api.h"
+#include "platform/raw_syscall.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436

@@ -3,13 +3,13 @@
 // Node.js addon) registered.
 #include <atomic>
 
-#include "../../include/fdscope_lang.h"
-#include "../options.h"
-#include "lang.h"
-#include "lang_frames.h"
-#include "node_inject.h"
+#include "fdscope_lang.h"
+#include "state/options.h"
+#include "lang/lang.h"
+#include "lang/lang_frames.h"
+#include "lang/node_inject.h"
 #if __has_include("python/python_frames.h")
-#include "python/python_frames.h"
+#include "lang/python/python_frames.h"
 #else
 namespace fdscope::lang {  // until the CPython reader lands
 inline bool python_init() { return false; }

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "../calls.h"
+#include "state/calls.h"
 
 namespace fdscope::lang {
 

@@ -1,10 +1,10 @@
-#include "lang_frames.h"
+#include "lang/lang_frames.h"
 
 #include <string.h>
 
 #include <atomic>
 
-#include "../sys.h"
+#include "platform/sys.h"
 
 namespace fdscope::lang {
 namespace {

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../include/fdscope_lang.h"
-#include "../stack_store.h"
+#include "fdscope_lang.h"
+#include "stacks/stack_store.h"
 
 namespace fdscope::lang {
 

@@ -1,4 +1,4 @@
-#include "node_inject.h"
+#include "lang/node_inject.h"
 
 #include <fcntl.h>
 #include <link.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../hooks_api.h"
-#include "../log.h"
-#include "../sys.h"
+#include "platform/dynamic_symbols.h"
+#include "util/log.h"
+#include "platform/sys.h"
 
 namespace fdscope::lang {
 namespace {

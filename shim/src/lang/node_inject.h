@@ -5,7 +5,7 @@
 // the library, which adds the script again.
 #pragma once
 
-#include "../../include/fdscope_lang.h"
+#include "fdscope_lang.h"
 
 namespace fdscope::lang {
 

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "raw_syscall.h"
+#include "platform/raw_syscall.h"
 
 extern "C" {
 

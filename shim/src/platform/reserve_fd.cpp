@@ -1,12 +1,12 @@
-#include "reserve_fd.h"
+#include "platform/reserve_fd.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
 
 #include <atomic>
 
-#include "sys.h"
-#include "tracker.h"
+#include "platform/sys.h"
+#include "platform/own_fds.h"
 
 namespace fdscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "sys.h"
+#include "platform/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "raw_syscall.h"
+#include "platform/raw_syscall.h"
 
 namespace fdscope::sys {
 namespace {

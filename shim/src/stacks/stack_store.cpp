@@ -1,8 +1,8 @@
-#include "stack_store.h"
+#include "stacks/stack_store.h"
 
 #include <atomic>
 
-#include "sys.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 namespace {

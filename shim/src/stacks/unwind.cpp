@@ -1,4 +1,4 @@
-#include "unwind.h"
+#include "stacks/unwind.h"
 
 #include <elf.h>
 #include <link.h>
@@ -6,7 +6,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "stack_store.h"
+#include "stacks/stack_store.h"
 
 // The linker defines this in every ELF output: the shim's own ELF header.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));

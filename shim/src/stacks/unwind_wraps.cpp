@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "raw_syscall.h"
-#include "tracker.h"
+#include "platform/raw_syscall.h"
+#include <sys/types.h>
+
+#include "platform/own_fds.h"
 
 namespace {
 

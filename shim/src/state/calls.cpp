@@ -1,4 +1,4 @@
-#include "calls.h"
+#include "state/calls.h"
 
 namespace fdscope {
 

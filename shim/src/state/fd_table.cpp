@@ -1,8 +1,8 @@
-#include "fd_table.h"
+#include "state/fd_table.h"
 
 #include <string.h>
 
-#include "sys.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 

@@ -17,7 +17,7 @@
 
 #include <atomic>
 
-#include "calls.h"
+#include "state/calls.h"
 
 namespace fdscope {
 

@@ -1,12 +1,12 @@
-#include "options.h"
+#include "state/options.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "text.h"
-#include "log.h"
+#include "util/text.h"
+#include "util/log.h"
 
 namespace fdscope {
 namespace {

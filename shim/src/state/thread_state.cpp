@@ -1,11 +1,11 @@
-#include "thread_state.h"
+#include "state/thread_state.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "raw_syscall.h"
-#include "sys.h"
+#include "platform/raw_syscall.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 namespace {

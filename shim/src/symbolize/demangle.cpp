@@ -1,4 +1,4 @@
-#include "demangle.h"
+#include "symbolize/demangle.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 // a signal handler carry readable names too.
 #pragma once
 
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 namespace fdscope {
 

@@ -1,4 +1,4 @@
-#include "elf_image.h"
+#include "symbolize/elf_image.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../reserve_fd.h"
-#include "../sys.h"
+#include "platform/reserve_fd.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 

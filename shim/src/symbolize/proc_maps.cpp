@@ -1,11 +1,11 @@
-#include "proc_maps.h"
+#include "symbolize/proc_maps.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 
-#include "../reserve_fd.h"
-#include "../sys.h"
+#include "platform/reserve_fd.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 namespace {

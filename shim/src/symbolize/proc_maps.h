@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scratch.h"
+#include "util/scratch.h"
 
 namespace fdscope {
 

@@ -1,8 +1,8 @@
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #include <new>
 
-#include "heap_sort.h"
+#include "util/heap_sort.h"
 
 namespace fdscope {
 

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "elf_image.h"
-#include "proc_maps.h"
-#include "scratch.h"
+#include "symbolize/elf_image.h"
+#include "symbolize/proc_maps.h"
+#include "util/scratch.h"
 
 namespace fdscope {
 

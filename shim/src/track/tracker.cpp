@@ -1,4 +1,4 @@
-#include "tracker.h"
+#include "track/tracker.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,23 +8,20 @@
 
 #include "dump/double_close.h"
 #include "lang/lang.h"
-#include "fd_table.h"
-#include "options.h"
-#include "stack_store.h"
-#include "sys.h"
-#include "thread_state.h"
-#include "triggers.h"
-#include "unwind.h"
+#include "state/fd_table.h"
+#include "state/options.h"
+#include "stacks/stack_store.h"
+#include "platform/sys.h"
+#include "state/thread_state.h"
+#include "track/lifecycle.h"
+#include "track/triggers.h"
+#include "platform/own_fds.h"
+#include "stacks/unwind.h"
 
 namespace fdscope {
 namespace {
 
-std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
-std::atomic<int> g_owner_pid{0};   // the process whose table this is; 0 before init
 std::atomic<long> g_open{0};
-
-constexpr int kMaxOwn = 8;
-std::atomic<int> g_own[kMaxOwn] = {};  // fd + 1; 0 = free
 
 uint32_t capture_interned() {
   uintptr_t frames[kMaxDepth];
@@ -50,20 +47,6 @@ void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lan
 }
 
 }  // namespace
-
-bool initialized() { return g_init_state.load(std::memory_order_acquire) == 2; }
-
-void ensure_init() {
-  if (initialized()) return;
-  int expected = 0;
-  if (!g_init_state.compare_exchange_strong(expected, 1)) return;  // done or under way
-  ShimScope scope;
-  g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
-  load_options();
-  unwind_init();
-  triggers_init();
-  g_init_state.store(2, std::memory_order_release);
-}
 
 void on_created(int fd, Call call, int flags) {
   if (fd < 0) return;
@@ -91,13 +74,11 @@ void on_adopted(int fd, Call call) {
   on_created(fd, call, 0);
 }
 
-void on_create_failed(Call call) { on_failed_with(call, errno); }
-
 void on_failed_with(Call call, int err) {
   if (err != EMFILE && err != ENFILE) return;
   ShimScope scope;
   if (scope.nested() || !initialized()) return;
-  after_create_failed(call, err);
+  after_create_failed(call, err, tracked_open());
 }
 
 void on_closing(int fd) {
@@ -135,10 +116,7 @@ void on_close_result(int fd, int rc, int err) {
 
 void on_closed_range(unsigned first, unsigned last, uint64_t began) {
   ShimScope scope;
-  for (int i = 0; i < kMaxOwn; ++i) {
-    int v = g_own[i].load(std::memory_order_relaxed) - 1;
-    if (v >= 0 && (unsigned)v >= first && (unsigned)v <= last) drop_own_fd(v);
-  }
+  drop_own_fds_in(first, last);
   unsigned n = fd_table().close_range(first, last, began);
   g_open.fetch_sub(n, std::memory_order_relaxed);
 }
@@ -178,54 +156,6 @@ void on_received(const struct msghdr* msg, Call call) {
   }
 }
 
-bool is_own_fd(int fd) {
-  for (int i = 0; i < kMaxOwn; ++i)
-    if (g_own[i].load(std::memory_order_relaxed) == fd + 1) return true;
-  return false;
-}
-
-void add_own_fd(int fd) {
-  for (int i = 0; i < kMaxOwn; ++i) {
-    int expected = 0;
-    if (g_own[i].compare_exchange_strong(expected, fd + 1)) return;
-  }
-}
-
-void drop_own_fd(int fd) {
-  for (int i = 0; i < kMaxOwn; ++i) {
-    int expected = fd + 1;
-    g_own[i].compare_exchange_strong(expected, 0);
-  }
-}
-
-int list_own_fds(int* out, int max) {
-  int n = 0;
-  for (int i = 0; i < kMaxOwn; ++i) {
-    int v = g_own[i].load(std::memory_order_relaxed) - 1;
-    if (v < 0) continue;
-    if (n < max) out[n] = v;
-    ++n;
-  }
-  return n;
-}
-
 long tracked_open() { return g_open.load(std::memory_order_relaxed); }
-
-#if defined(__x86_64__)
-// Set in a vfork child by the vfork interposer (vfork_hook.c).
-extern "C" __thread int fdscope_in_vfork_child
-    __attribute__((tls_model("initial-exec"), visibility("hidden")));
-
-bool owns_process() { return !fdscope_in_vfork_child; }
-#else
-// Without the vfork interposer: a child (of vfork, or of a fork that ran no
-// atfork handlers) has another pid than the one the state belongs to.
-bool owns_process() {
-  int owner = g_owner_pid.load(std::memory_order_relaxed);
-  return owner == 0 || owner == sys::getpid();
-}
-#endif
-
-void tracker_after_fork() { g_owner_pid.store(sys::getpid(), std::memory_order_relaxed); }
 
 }  // namespace fdscope

@@ -1,6 +1,5 @@
-#include "triggers.h"
+#include "track/triggers.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -8,14 +7,8 @@
 #include <atomic>
 
 #include "dump/dump.h"
-#include "dump/output_file.h"
-#include "dump/process_info.h"
-#include "fd_table.h"
-#include "options.h"
-#include "reserve_fd.h"
-#include "sys.h"
-#include "thread_state.h"
-#include "tracker.h"
+#include "platform/sys.h"
+#include "state/options.h"
 
 namespace fdscope {
 namespace {
@@ -76,27 +69,15 @@ void install_signal_handler() {
   if (sigaction(sig, &sa, nullptr) == 0) g_signal_ours.store(true);
 }
 
-void at_exit_dump() {
-  if (options().at_exit) write_dump(Reason::kExit, nullptr);
-}
-
-void after_fork_child() {
-  tracker_after_fork();
-  fd_table().release_all_after_fork();
-  thread_state_after_fork();
-  dump_after_fork();
-}
-
 }  // namespace
 
 void triggers_init() {
-  output_init();
-  process_info_init();
-  reserve_init();
   g_next_threshold.store(threshold_for(soft_limit()));
   install_signal_handler();
-  pthread_atfork(nullptr, nullptr, after_fork_child);
-  atexit(at_exit_dump);
+}
+
+void exit_dump() {
+  if (options().at_exit) write_dump(Reason::kExit, nullptr);
 }
 
 void after_create(long open) {
@@ -116,11 +97,11 @@ void after_create(long open) {
   if (options().action == Action::kAbort) abort();
 }
 
-void after_create_failed(Call call, int) {
+void after_create_failed(Call call, int, long open) {
   if (!options().on_emfile) return;
   bool armed = true;
   if (!g_emfile_armed.compare_exchange_strong(armed, false)) return;
-  g_emfile_rearm_below.store(tracked_open() - tenth(soft_limit()));
+  g_emfile_rearm_below.store(open - tenth(soft_limit()));
   write_dump(Reason::kEmfile, nullptr, call_name(call));
 }
 
@@ -130,17 +111,17 @@ void after_close(long open) {
     g_emfile_armed.store(true, std::memory_order_relaxed);
 }
 
-fdscope_sig_decision filter_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
-  if (sig != options().signal || !g_signal_ours.load()) return FDSCOPE_SIG_PASS;
+SigDecision filter_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  if (sig != options().signal || !g_signal_ours.load()) return SigDecision::kPass;
   if (old) *old = g_program_action;
-  if (!act) return FDSCOPE_SIG_DONE;
+  if (!act) return SigDecision::kDone;
   if (is_default(*act)) {
     g_program_action = *act;  // the handler stays; the program sees its default
-    return FDSCOPE_SIG_DONE;
+    return SigDecision::kDone;
   }
   // The program's own handler (or SIG_IGN) takes precedence.
   g_signal_ours.store(false);
-  return FDSCOPE_SIG_INSTALL;
+  return SigDecision::kInstall;
 }
 
 }  // namespace fdscope

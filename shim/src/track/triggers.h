@@ -1,22 +1,30 @@
 // When dumps happen: the threshold on the live count, EMFILE/ENFILE on a
-// tracked call, the `signal`, and exit. Also the fork/exit plumbing.
+// tracked call, the `signal`, and exit. Policy only: the tracker reports
+// counts here, lifecycle.cpp calls the start-up and exit parts.
 #pragma once
 
-#include "calls.h"
-#include "hooks_api.h"
+#include <signal.h>
+
+#include "state/calls.h"
 
 namespace fdscope {
 
+// Arms the threshold and installs the dump signal's handler.
 void triggers_init();
+// At exit (atexit): the at_exit dump, when asked for.
+void exit_dump();
 
 // After a descriptor was created; `open` is the live tracked count.
 void after_create(long open);
-// After a creating call failed with EMFILE or ENFILE (err).
-void after_create_failed(Call call, int err);
+// After a creating call failed with EMFILE or ENFILE (err); `open` is the
+// live tracked count.
+void after_create_failed(Call call, int err, long open);
 // After a tracked descriptor was closed; `open` is the live count.
 void after_close(long open);
 
-// sigaction() on the dump signal (see fdscope_signal_filter in hooks_api.h).
-fdscope_sig_decision filter_sigaction(int sig, const struct sigaction* act, struct sigaction* old);
+// sigaction() on the dump signal: what the interposer should do (the values
+// of fdscope_sig_decision in interpose/hooks_api.h).
+enum class SigDecision { kPass, kDone, kInstall };
+SigDecision filter_sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 }  // namespace fdscope

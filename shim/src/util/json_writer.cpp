@@ -1,9 +1,9 @@
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 #include <string.h>
 
-#include "../sys.h"
-#include "../text.h"
+#include "platform/sys.h"
+#include "util/text.h"
 
 namespace fdscope {
 

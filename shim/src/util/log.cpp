@@ -1,8 +1,8 @@
-#include "log.h"
+#include "util/log.h"
 
 #include <string.h>
 
-#include "sys.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 

@@ -1,6 +1,6 @@
-#include "scratch.h"
+#include "util/scratch.h"
 
-#include "../sys.h"
+#include "platform/sys.h"
 
 namespace fdscope {
 

@@ -1,4 +1,4 @@
-#include "utc_time.h"
+#include "util/utc_time.h"
 
 namespace fdscope {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "cli/commands.h"
 #include "input/dump_selection.h"
-#include "options.h"
+#include "state/options.h"
 #include "output/formats.h"
 #include "output/text.h"
 #include "analysis/sites.h"

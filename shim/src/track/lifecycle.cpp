@@ -1,0 +1,65 @@
+#include "track/lifecycle.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <atomic>
+
+#include "dump/dump.h"
+#include "dump/output_file.h"
+#include "dump/process_info.h"
+#include "lang/lang.h"
+#include "platform/reserve_fd.h"
+#include "platform/sys.h"
+#include "stacks/unwind.h"
+#include "state/fd_table.h"
+#include "state/options.h"
+#include "state/thread_state.h"
+#include "track/triggers.h"
+
+namespace fdscope {
+namespace {
+
+std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
+std::atomic<int> g_owner_pid{0};
+
+// The forking thread is the child's only thread: state that other threads
+// of the parent held (a slot, the dump lock) is released, and the child
+// writes dumps of its own.
+void after_fork_child() {
+  g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
+  fd_table().release_all_after_fork();
+  thread_state_after_fork();
+  dump_after_fork();
+}
+
+void at_exit() { exit_dump(); }
+
+}  // namespace
+
+bool initialized() { return g_init_state.load(std::memory_order_acquire) == 2; }
+
+void ensure_init() {
+  if (initialized()) return;
+  int expected = 0;
+  if (!g_init_state.compare_exchange_strong(expected, 1)) return;  // done or under way
+  ShimScope scope;
+  g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
+  load_options();
+  unwind_init();
+  output_init();
+  process_info_init();
+  reserve_init();
+  triggers_init();
+  pthread_atfork(nullptr, nullptr, after_fork_child);
+  atexit(at_exit);
+  g_init_state.store(2, std::memory_order_release);
+}
+
+void start_runtimes() {
+  if (initialized()) lang::start();
+}
+
+int owner_pid() { return g_owner_pid.load(std::memory_order_relaxed); }
+
+}  // namespace fdscope
