@@ -8,14 +8,7 @@
 #include "lang/lang.h"
 #include "lang/lang_frames.h"
 #include "lang/node_inject.h"
-#if __has_include("python/python_frames.h")
 #include "lang/python/python_frames.h"
-#else
-namespace fdscope::lang {  // until the CPython reader lands
-inline bool python_init() { return false; }
-inline uint32_t python_capture() { return 0; }
-}  // namespace fdscope::lang
-#endif
 
 namespace fdscope::lang {
 namespace {
