@@ -99,13 +99,20 @@ function installHooks(api, base) {
   const CAPTURING = new Set([
     'TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'TTYWRAP',
     'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP',
-    'FSREQCALLBACK', 'FSREQPROMISE', 'FILEHANDLE', 'FSEVENTWRAP', 'STATWATCHER',
-    'PROCESSWRAP', 'WORKER', 'Timeout',
+    'FSREQCALLBACK', 'FSREQPROMISE', 'FSEVENTWRAP', 'STATWATCHER',
+    'PROCESSWRAP', 'WORKER',
   ]);
+  const ROOTS = new Set(['TickObject', 'Timeout', 'Immediate']);
   const MAX_BY_ID = 8192;
+  const MAX_ROOTS_PER_EXECUTION = 16;
 
   const byResource = new WeakMap(); // resource -> context, for before()
   const byId = new Map();           // asyncId -> context of capturing resources, for triggers
+  const capturedIn = new Map();     // asyncId -> execution it was captured in
+  const pendingAccepted = [];       // accepted connections and their contexts, until the fd is readable
+  let rootExec = -1;
+  let rootCount = 0;
+  let rootCtx = 0;
   const pendingOpens = new Map();   // asyncId of an fs open request -> FIFO token
   const saved = [];                 // contexts of the callbacks we are nested in
   let pendingWorker = null;         // [WORKER resource, context] until its threadId is known
@@ -115,30 +122,74 @@ function installHooks(api, base) {
 
   function init(asyncId, type, triggerAsyncId, resource) {
     try {
+      if (pendingAccepted.length !== 0) attributeAccepted();
+      const exec = executionAsyncId();
       let parent = slots[0];
-      if (triggerAsyncId !== executionAsyncId()) {
+      let trigger = false;
+      if (triggerAsyncId !== exec) {
         const t = byId.get(triggerAsyncId);
-        if (t !== undefined) parent = t;
+        if (t !== undefined) {
+          parent = t;
+          trigger = true;
+        }
       }
       let ctx = parent;
       if (CAPTURING.has(type)) {
+        // A trigger captured in this same execution already holds our
+        // synchronous callers: chain to the execution's context instead,
+        // or they would appear twice (the DNS lookup of net.connect).
+        if (trigger && capturedIn.get(triggerAsyncId) === exec) parent = slots[0];
         ctx = capture(parent);
-        if (ctx !== 0) {
-          byId.set(asyncId, ctx);
-          if (byId.size > MAX_BY_ID) byId.delete(byId.keys().next().value);
-        }
+        if (ctx !== 0) remember(asyncId, ctx, exec);
         if (slots[1] !== 0) pendingOpens.set(asyncId, slots[1]);
-        if (type === 'FILEHANDLE') {
-          const fd = resource.fd;
-          if (typeof fd === 'number' && ctx !== 0) api.attribute(fd, ctx);
+        if (ctx === parent && ctx !== 0 && trigger && (type === 'TCPWRAP' || type === 'PIPEWRAP')) {
+          // Made by node's C++ with no JavaScript running: a connection
+          // accepted by a server. It belongs to the server's context.
+          pendingAccepted.push(resource, ctx);
         } else if (type === 'WORKER') {
           pendingWorker = [resource, ctx];
           workerWait = 0;
         }
+      } else if (ctx === 0 && ROOTS.has(type)) {
+        // A hop scheduled from code that has no context yet (the program's
+        // top level, a callback from outside any resource): capture this
+        // root once, everything it leads to inherits it. Bounded per
+        // execution so that a loop of them costs little.
+        if (exec !== rootExec) {
+          rootExec = exec;
+          rootCount = 0;
+        }
+        if (rootCount < MAX_ROOTS_PER_EXECUTION) {
+          rootCount++;
+          rootCtx = capture(0);
+        }
+        ctx = rootCtx;
       }
       if (pendingWorker !== null) noteWorker();
       if (ctx !== 0) byResource.set(resource, ctx);
     } catch (e) { /* ignored: a hook must never throw into the host */ }
+  }
+
+  function remember(asyncId, ctx, exec) {
+    byId.set(asyncId, ctx);
+    capturedIn.set(asyncId, exec);
+    if (byId.size > MAX_BY_ID) {
+      const oldest = byId.keys().next().value;
+      byId.delete(oldest);
+      capturedIn.delete(oldest);
+    }
+  }
+
+  // An accepted connection's init hook runs inside its C++ constructor,
+  // before its fd getter works (reading it there crashes node): its
+  // descriptor, accepted before any hook ran, is attributed at the next
+  // hook, when the object is complete.
+  function attributeAccepted() {
+    for (let i = 0; i < pendingAccepted.length; i += 2) {
+      const fd = pendingAccepted[i].fd;
+      if (typeof fd === 'number' && fd >= 0) api.attribute(fd, pendingAccepted[i + 1]);
+    }
+    pendingAccepted.length = 0;
   }
 
   // The WORKER resource gets its threadId after its init hook ran, before
@@ -156,6 +207,7 @@ function installHooks(api, base) {
 
   function before(asyncId) {
     try {
+      if (pendingAccepted.length !== 0) attributeAccepted();
       saved.push(slots[0]);
       const ctx = byResource.get(executionAsyncResource());
       slots[0] = ctx === undefined ? base : ctx;

@@ -11,6 +11,7 @@ namespace {
 constexpr char kAsyncHooksScript[] = "node:internal/async_hooks";
 constexpr char kFsScript[] = "node:fs";
 constexpr char kFsDirScript[] = "node:internal/fs/dir";
+constexpr char kFsPromisesScript[] = "node:internal/fs/promises";
 
 struct Text {
   char buf[1024];
@@ -57,9 +58,13 @@ uint8_t classify(const EnvState& st, const Text& script, const Text& function) {
       (st.preload_path_len && script.len == st.preload_path_len &&
        memcmp(script.buf, st.preload_path, script.len) == 0))
     flags |= kFrameHook;
-  // The node:fs functions whose FSReqCallback is an open done on the pool.
+  // The node:fs functions whose request (FSReqCallback, FSReqPromise) is
+  // an open done on the threadpool. (A FileHandle's fd cannot stand in: its
+  // init hook runs before its fd getter works, outside the request's
+  // context.)
   if ((script.is(kFsScript) && (function.is("open") || function.is("readFile"))) ||
-      (script.is(kFsDirScript) && function.is("opendir")))
+      (script.is(kFsDirScript) && function.is("opendir")) ||
+      (script.is(kFsPromisesScript) && (function.is("open") || function.is("readFile"))))
     flags |= kFrameFsOpen;
   return flags;
 }
