@@ -12,7 +12,11 @@ with process.exit(0).
    dump (SPEC shape) must account for exactly COUNT client sockets
    ("tcp -> 127.0.0.1:PORT"), COUNT accepted ones and COUNT descriptors of
    the file, and put >= 95% of each in one site (issue 4).
-2. Under `fdscope run --js`: the same >= 95%, status 0, the script's stdout
+   The library records JavaScript stacks (lang=auto): the file's site
+   starts at the language frame readConfigLeaky, in the script, at the line
+   of its fs.openSync, and the text report names it with file:line:column.
+2. Under `fdscope run --js -o lang=off` (a native-only dump: the perf-map
+   path for JIT frames): the same >= 95%, status 0, the script's stdout
    untouched; the perf map is kept beside the dump (and not left in /tmp);
    the file's site has a JavaScript frame named readConfigLeaky (it is on
    the stack when fs.openSync opens the file; net.connect creates its socket
@@ -68,6 +72,15 @@ def grouping(ck, rep, port, conf, n, what):
                   "per site: %s" % per_site)
 
 
+def script_line(text):
+    """The line of SCRIPT that contains text."""
+    with open(SCRIPT) as f:
+        for number, line in enumerate(f, 1):
+            if text in line:
+                return number
+    raise toollib.CheckFailed("%r is not in %s" % (text, SCRIPT))
+
+
 def site_of(rep, target):
     sites = [s for s in rep["sites"] if any(t["target"] == target for t in s["targets"])]
     return max(sites, key=lambda s: s["count"]) if sites else None
@@ -96,9 +109,21 @@ def check(ck, tmp, args):
     grouping(ck, rep, port, conf, n, "LD_PRELOAD")
     text = toollib.run([args.fdscope, "report", "--top", "3", dump], env)
     ck.note("fdscope report --top 3 (text):\n" + text.stdout)
+    open_line = script_line("return fs.openSync(path")
+    s = site_of(rep, conf)
+    first = s["frames"][0] if s and s["frames"] else {}
+    ck.expect_equal({k: first.get(k) for k in ("lang", "function", "file", "line")},
+                    {"lang": "js", "function": "readConfigLeaky", "file": SCRIPT, "line": open_line},
+                    "LD_PRELOAD: the file's site starts at the JavaScript frame readConfigLeaky "
+                    "(leak_per_call.js:%d)" % open_line, "frames: %s" % (s["frames"][:4] if s else None))
+    ck.expect(re.search(r"#0  readConfigLeaky  %s:%d:\d+  \(js\)" % (re.escape(SCRIPT), open_line),
+                        text.stdout) is not None,
+              "LD_PRELOAD: the text report shows readConfigLeaky at leak_per_call.js:%d:COLUMN" % open_line,
+              text.stdout)
 
     # --- 2. fdscope run --js -----------------------------------------------------
-    r = toollib.run([args.fdscope, "run", "--js", "--", args.node, SCRIPT, str(n), conf], env, timeout=120)
+    r = toollib.run([args.fdscope, "run", "--js", "-o", "lang=off", "--", args.node, SCRIPT, str(n), conf],
+                    env, timeout=120)
     port = check_script_output(ck, r, n, "run --js")
     m = re.search(r"^fdscope: \S+ exited with status 0; dumps in (\S+)$", r.stderr, re.M)
     ck.require(m is not None, "run --js: the report names the dump directory", r.describe())
@@ -116,7 +141,7 @@ def check(ck, tmp, args):
     grouping(ck, rep, port, conf, n, "run --js")
     s = site_of(rep, conf)
     funcs = [f["function"] for f in s["frames"]] if s else []
-    js = [f for f in s["frames"] if f["module"] == "" and "readConfigLeaky" in f["function"]] if s else []
+    js = [f for f in s["frames"] if f.get("module") == "" and "readConfigLeaky" in f["function"]] if s else []
     ck.expect(bool(js), "run --js: the file's site has a JavaScript frame named readConfigLeaky",
               "frames: %s" % funcs)
     if js:

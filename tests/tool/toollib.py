@@ -45,6 +45,9 @@ REPORT_KEYS = ["dumps", "processes", "descriptors", "untracked", "sites"]
 SITE_KEYS = ["count", "kinds", "targets", "oldest_ms", "newest_ms", "frames"]
 TARGET_KEYS = ["target", "count"]
 FRAME_KEYS = ["function", "module", "file", "line", "address"]
+# A language frame (dump format 2), and "async": true on the first frame of
+# the code that scheduled the work (docs/report-format.md).
+LANG_FRAME_KEYS = ["function", "file", "line", "column", "lang"]
 
 
 class CheckFailed(Exception):
@@ -276,18 +279,7 @@ def check_report_shape(ck: Checker, rep, what: str) -> bool:
                     problems.append("%s.frames is not an array" % w)
                     continue
                 for j, f in enumerate(s["frames"]):
-                    fw = "%s.frames[%d]" % (w, j)
-                    if not keys(f, FRAME_KEYS, fw):
-                        continue
-                    if not isinstance(f["function"], str) or not isinstance(f["module"], str):
-                        problems.append("%s function/module %r" % (fw, f))
-                    if (f["file"] is None) != (f["line"] is None):
-                        problems.append("%s file and line not both null or both set: %r" % (fw, f))
-                    if f["file"] is not None and (not isinstance(f["file"], str) or not is_int(f["line"])
-                                                  or f["line"] < 1):
-                        problems.append("%s file/line %r" % (fw, f))
-                    if not isinstance(f["address"], str) or not re.fullmatch(r"0x[0-9a-f]+", f["address"]):
-                        problems.append("%s address %r" % (fw, f["address"]))
+                    problems.extend(frame_problems(f, "%s.frames[%d]" % (w, j), keys))
             if counts != sorted(counts, reverse=True):
                 problems.append("sites not sorted by count, largest first: %s" % counts)
             if is_int(rep.get("descriptors")) and sum(c for c in counts if is_int(c)) != rep["descriptors"]:
@@ -295,11 +287,57 @@ def check_report_shape(ck: Checker, rep, what: str) -> bool:
     return ck.expect(not problems, what, "\n".join(problems[:20]))
 
 
+def frame_problems(f, fw: str, keys) -> List[str]:
+    """What is wrong with one frame of a JSON site: a native frame has
+    exactly FRAME_KEYS, a language frame LANG_FRAME_KEYS (and maybe async)."""
+    problems: List[str] = []
+    is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
+    if isinstance(f, dict) and "lang" in f:
+        expected = LANG_FRAME_KEYS + (["async"] if "async" in f else [])
+        if not keys(f, expected, fw):
+            return problems
+        if f["lang"] not in ("js", "python") or not isinstance(f["function"], str) \
+                or not isinstance(f["file"], str):
+            problems.append("%s lang/function/file %r" % (fw, f))
+        for k in ("line", "column"):
+            if f[k] is not None and (not is_int(f[k]) or f[k] < 1):
+                problems.append("%s %s %r" % (fw, k, f[k]))
+        if "async" in f and f["async"] is not True:
+            problems.append("%s async %r" % (fw, f["async"]))
+        return problems
+    if not keys(f, FRAME_KEYS, fw):
+        return problems
+    if not isinstance(f["function"], str) or not isinstance(f["module"], str):
+        problems.append("%s function/module %r" % (fw, f))
+    if (f["file"] is None) != (f["line"] is None):
+        problems.append("%s file and line not both null or both set: %r" % (fw, f))
+    if f["file"] is not None and (not isinstance(f["file"], str) or not is_int(f["line"])
+                                  or f["line"] < 1):
+        problems.append("%s file/line %r" % (fw, f))
+    if not isinstance(f["address"], str) or not re.fullmatch(r"0x[0-9a-f]+", f["address"]):
+        problems.append("%s address %r" % (fw, f["address"]))
+    return problems
+
+
+def _c_runtime_prefixes() -> tuple:
+    """The prefixes of common/'s one list of C runtime modules."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "include",
+                        "fdscope_common", "c_runtime_modules.def")
+    with open(path) as f:
+        found = tuple(re.findall(r'^FDSCOPE_C_RUNTIME_PREFIX\("([^"]+)"\)', f.read(), re.M))
+    if not found:
+        raise CheckFailed("no FDSCOPE_C_RUNTIME_PREFIX entries in %s" % path)
+    return found
+
+
+C_RUNTIME_PREFIXES = _c_runtime_prefixes()
+
+
 def is_runtime_module(path: str) -> bool:
     """The C runtime and loader, whose frames vary with the distribution's
-    glibc (names, offsets, debug information)."""
-    base = os.path.basename(path)
-    return base.startswith(("libc.so", "libc-", "ld-linux", "libpthread"))
+    glibc (names, offsets, debug information): common/'s list, the one the
+    library and the tool use."""
+    return os.path.basename(path).startswith(C_RUNTIME_PREFIXES)
 
 
 def program_functions(site) -> List[str]:

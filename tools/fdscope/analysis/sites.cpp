@@ -1,161 +1,135 @@
 #include "analysis/sites.h"
 
-#include "symbols/perf_map.h"
-#include "symbols/source_lines.h"
-
 #include <algorithm>
 #include <set>
 #include <unordered_map>
 
+#include "analysis/targets.h"
+#include "fdscope_common/runtime_frames.h"
+#include "fdscope_common/site_key.h"
+
 namespace fdscope::tool {
-
-bool is_runtime_module(const std::string& path) {
-  std::string base = path.substr(path.rfind('/') + 1);
-  return base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0 ||
-         base.rfind("ld-linux", 0) == 0 || base.rfind("libpthread", 0) == 0 ||
-         base.rfind("libfdscope", 0) == 0;
-}
-
-std::string normalise_target(const std::string& kind, const std::string& call,
-                             const std::string& target) {
-  if (kind != "socket") return target;
-  size_t arrow = target.find(" -> ");
-  size_t space = target.find(' ');
-  if (arrow == std::string::npos || space == std::string::npos || space >= arrow) return target;
-  if (call == "accept" || call == "accept4") {
-    std::string peer = target.substr(arrow + 4);
-    size_t colon = peer.rfind(':');
-    size_t suffix = peer.find(' ');  // " (not connected)"
-    if (colon != std::string::npos && (suffix == std::string::npos || colon < suffix))
-      peer = peer.substr(0, colon) + (suffix == std::string::npos ? "" : peer.substr(suffix));
-    return target.substr(0, arrow) + " <- " + peer;
-  }
-  return target.substr(0, space) + target.substr(arrow);
-}
-
 namespace {
 
-// V8's code outside JIT memory: the interpreter and builtins, embedded in
-// the node binary under Builtins_* names.
-bool is_js_runtime_frame(const Frame& f) {
-  return f.module < 0 || f.function.rfind("Builtins_", 0) == 0;
+const std::vector<DumpFrame>& frames_of(const Dump& d, uint32_t stack) {
+  static const std::vector<DumpFrame> kNoFrames;
+  if (stack == 0) return kNoFrames;
+  auto st = d.stacks.find(stack);
+  return st == d.stacks.end() ? kNoFrames : st->second;
 }
 
-// The identity of a stack across processes: module and offset of each frame.
-// JavaScript frames are JIT code that moves as it is recompiled, and the
-// same function runs in the interpreter or as optimised code as it warms
-// up: a run of them counts as one "js" token, named by its JavaScript
-// functions when a perf map gave names (tier markers stripped).
-std::string site_key(const Dump& d, const std::vector<Frame>& frames) {
-  std::string key;
-  bool in_js = false;
-  for (const Frame& f : frames) {
+common::LangFrameRef lang_ref(const DumpFrame& f) {
+  common::LangFrameRef r;
+  r.lang = f.lang;
+  r.function = f.function.data();
+  r.function_len = f.function.size();
+  r.file = f.file.data();
+  r.file_len = f.file.size();
+  r.line = f.line;
+  r.column = f.column;
+  r.async = f.async;
+  return r;
+}
+
+void add_native_key(common::SiteKey& key, const Dump& d, const std::vector<DumpFrame>& frames) {
+  for (const DumpFrame& f : frames) {
     auto m = d.modules.find(f.module);
-    if (is_js_runtime_frame(f) || m == d.modules.end()) {
-      if (!in_js) key += "js|";
-      in_js = true;
-      if (f.module < 0 && !f.function.empty()) key += js_function_key(f.function) + "|";
-      continue;
-    }
-    in_js = false;
-    key += m->second.path;
-    key += '+';
-    key += std::to_string(f.offset);
-    key += '|';
+    bool in_module = m != d.modules.end();
+    if (common::is_js_engine_frame(in_module, f.function.c_str()))
+      key.js_engine_frame(in_module ? nullptr : f.function.c_str());
+    else
+      key.native_frame(m->second.path.c_str(), f.offset);
   }
-  return key;
+}
+
+ReportFrame report_frame(const Dump& d, const DumpFrame& f) {
+  ReportFrame r;
+  r.function = f.function;
+  if (f.is_lang()) {
+    r.lang = f.lang;
+    r.file = f.file;
+    r.line = f.line;
+    r.column = f.column;
+    r.async = f.async;
+    return r;
+  }
+  r.offset = f.offset;
+  r.addr = f.addr;
+  if (auto m = d.modules.find(f.module); m != d.modules.end()) {
+    r.module = m->second.path;
+    r.build_id = m->second.build_id;
+  }
+  return r;
+}
+
+// Language frames first (the code that caused the descriptor), then the
+// native frames that created it.
+std::vector<ReportFrame> site_frames(const Dump& d, const DumpFd& fd) {
+  std::vector<ReportFrame> out;
+  for (const DumpFrame& f : frames_of(d, fd.lang_stack))
+    if (f.is_lang()) out.push_back(report_frame(d, f));
+  for (const DumpFrame& f : frames_of(d, fd.stack)) out.push_back(report_frame(d, f));
+  return out;
+}
+
+void count(ReportSite& s, const DumpFd& fd) {
+  ++s.count;
+  ++s.kinds[fd.kind];
+  ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
+  s.oldest_ms = std::max(s.oldest_ms, fd.age_ms);
+  s.newest_ms = std::min(s.newest_ms, fd.age_ms);
+  if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())
+    s.calls.push_back(fd.call);
 }
 
 }  // namespace
 
+uint64_t site_key_of(const Dump& d, const DumpFd& fd) {
+  common::SiteKey key;
+  bool has_lang = false;
+  for (const DumpFrame& f : frames_of(d, fd.lang_stack))
+    if (f.is_lang()) {
+      key.lang_frame(lang_ref(f));
+      has_lang = true;
+    }
+  if (!has_lang) add_native_key(key, d, frames_of(d, fd.stack));
+  return key.value();
+}
+
 SiteReport group_sites(const std::vector<const Dump*>& dumps) {
   SiteReport r;
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<uint64_t, size_t> index;  // key -> site
   std::set<std::pair<std::string, int64_t>> processes;
   for (const Dump* d : dumps) {
     ++r.dumps;
     processes.insert({d->run + "@" + d->host, d->pid});
-    std::unordered_map<uint32_t, size_t> site_of_stack;  // per dump: stack id -> site
-    for (const FdRecord& fd : d->fds) {
+    // Per dump, a pair of stack ids names one site: the key is made once.
+    std::map<std::pair<uint32_t, uint32_t>, size_t> site_of_stacks;
+    for (const DumpFd& fd : d->fds) {
       if (!fd.tracked) {
         ++r.untracked;
         continue;
       }
       ++r.descriptors;
-      auto known = site_of_stack.find(fd.stack);
-      if (known == site_of_stack.end()) {
-        static const std::vector<Frame> kNoFrames;
-        auto st = d->stacks.find(fd.stack);
-        const std::vector<Frame>& frames = st == d->stacks.end() ? kNoFrames : st->second;
-        std::string key = site_key(*d, frames);
-        auto [it, fresh] = index.emplace(key, r.sites.size());
+      auto known = site_of_stacks.find({fd.lang_stack, fd.stack});
+      if (known == site_of_stacks.end()) {
+        auto [it, fresh] = index.emplace(site_key_of(*d, fd), r.sites.size());
         if (fresh) {
-          Site s;
-          s.key = key;
-          for (const Frame& f : frames) {
-            auto m = d->modules.find(f.module);
-            bool has_module = m != d->modules.end();
-            s.frames.push_back(SiteFrame{f.function, has_module ? m->second.path : "", f.offset,
-                                         f.addr, has_module ? m->second.build_id : "", "", 0});
-          }
+          ReportSite s;
+          s.key = it->first;
+          s.frames = site_frames(*d, fd);
           s.oldest_ms = s.newest_ms = fd.age_ms;
           r.sites.push_back(std::move(s));
         }
-        known = site_of_stack.emplace(fd.stack, it->second).first;
+        known = site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), it->second).first;
       }
-      Site& s = r.sites[known->second];
-      ++s.count;
-      ++s.kinds[fd.kind];
-      ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
-      s.oldest_ms = std::max(s.oldest_ms, fd.age_ms);
-      s.newest_ms = std::min(s.newest_ms, fd.age_ms);
-      if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())
-        s.calls.push_back(fd.call);
+      count(r.sites[known->second], fd);
     }
   }
   r.processes = (long)processes.size();
   std::stable_sort(r.sites.begin(), r.sites.end(),
-                   [](const Site& a, const Site& b) { return a.count > b.count; });
+                   [](const ReportSite& a, const ReportSite& b) { return a.count > b.count; });
   return r;
-}
-
-namespace {
-
-// A JavaScript frame named by a perf map ("JS:~readConfig /srv/app.js:23:25")
-// from the program's own code, not Node.js's ("node:fs:581:16").
-bool is_program_js_frame(const SiteFrame& f) {
-  if (!f.module.empty() || f.function.empty()) return false;
-  size_t space = f.function.find(' ');
-  if (space == std::string::npos) return false;
-  std::string where = f.function.substr(space + 1);
-  return where.rfind("node:", 0) != 0 && where.rfind("internal/", 0) != 0 &&
-         where.rfind("[eval", 0) != 0 && !where.empty();
-}
-
-}  // namespace
-
-void fold_runtime_frames(SiteReport& report) {
-  for (Site& s : report.sites) {
-    s.frames.erase(std::remove_if(s.frames.begin(), s.frames.end(),
-                                  [](const SiteFrame& f) {
-                                    return !f.module.empty() && is_runtime_module(f.module);
-                                  }),
-                   s.frames.end());
-    // With JavaScript names at hand, the program's frame is its innermost
-    // own JavaScript function: the runtime's native and JavaScript frames
-    // below it (libuv, V8, node:fs) are folded away too.
-    auto own = std::find_if(s.frames.begin(), s.frames.end(), is_program_js_frame);
-    if (own != s.frames.end()) s.frames.erase(s.frames.begin(), own);
-  }
-}
-
-void add_source_lines(SiteReport& report, SourceLines& lines) {
-  for (Site& s : report.sites)
-    for (SiteFrame& f : s.frames)
-      if (auto where = lines.lookup(f.module, f.build_id, f.offset)) {
-        f.file = where->file;
-        f.line = where->line;
-      }
 }
 
 }  // namespace fdscope::tool

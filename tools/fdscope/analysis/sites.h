@@ -1,5 +1,6 @@
 // Groups open descriptors by the call site that created them, across dumps
-// and processes: the unit a leak report is made of.
+// and processes: the unit a leak report is made of. The grouping key is
+// common/'s SiteKey, the one the library's dump summary uses.
 #pragma once
 
 #include <cstdint>
@@ -11,19 +12,27 @@
 
 namespace fdscope::tool {
 
-struct SiteFrame {
-  std::string function;  // empty if unresolved
-  std::string module;    // path; empty for JIT / unknown code
+// A frame of a grouped site: native (function, module, offset, address,
+// and file/line from debug information) or a language frame (function,
+// file, line, column, lang, async).
+struct ReportFrame {
+  std::string function;  // empty if unresolved (native) or anonymous (JS)
+  std::string module;    // path; empty for JIT / unknown code and language frames
   uint64_t offset = 0;   // in the module (ELF virtual address)
   uint64_t addr = 0;
   std::string build_id;
-  std::string file;      // source, when debug information is at hand
+  std::string file;      // source: language frames, or native ones debug information placed
   int line = 0;
+  int column = 0;
+  Lang lang = Lang::kNative;
+  bool async = false;    // the first frame of the code that scheduled the work
+
+  bool is_lang() const { return lang != Lang::kNative; }
 };
 
-struct Site {
-  std::string key;                // identity across dumps (modules and offsets)
-  std::vector<SiteFrame> frames;  // innermost first
+struct ReportSite {
+  uint64_t key = 0;                 // identity across dumps (common::SiteKey)
+  std::vector<ReportFrame> frames;  // innermost first: language frames, then native
   long count = 0;
   std::map<std::string, long> kinds;
   std::map<std::string, long> targets;  // normalised: no local port
@@ -37,29 +46,14 @@ struct SiteReport {
   long processes = 0;
   long descriptors = 0;
   long untracked = 0;
-  std::vector<Site> sites;  // by count, largest first
+  std::vector<ReportSite> sites;  // by count, largest first
 };
 
+// Descriptors with a language stack are grouped by it; others by their
+// native stack. A site's frames are those of the first descriptor seen.
 SiteReport group_sites(const std::vector<const Dump*>& dumps);
 
-// Drops the frames of the C runtime and loader (libc, ld.so, libpthread),
-// so that each site starts at the program's frame that created the
-// descriptor. Reports do this unless asked for every frame.
-void fold_runtime_frames(SiteReport& report);
-
-class SourceLines;
-// Fills file and line of every frame that debug information can place.
-void add_source_lines(SiteReport& report, SourceLines& lines);
-
-// Sockets are grouped by their stable end. A connection the program opened:
-// "tcp 127.0.0.1:52312 -> 10.0.0.5:3306" -> "tcp -> 10.0.0.5:3306" (the
-// local port differs per connection). One it accepted (call accept/accept4):
-// "tcp 10.0.0.9:8080 -> 10.0.0.7:41234" -> "tcp 10.0.0.9:8080 <- 10.0.0.7"
-// (the client's port differs).
-std::string normalise_target(const std::string& kind, const std::string& call,
-                             const std::string& target);
-
-// True for frames of the C runtime and loader (not the program's code).
-bool is_runtime_module(const std::string& path);
+// The site key of a descriptor of dump d (exposed for tests).
+uint64_t site_key_of(const Dump& d, const DumpFd& fd);
 
 }  // namespace fdscope::tool

@@ -1,7 +1,12 @@
 #include "cli/args.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace fdscope::tool {
 
@@ -12,6 +17,41 @@ bool parse_count(const char* s, size_t* out) {
   if (!*s || *end || errno || s[0] == '-') return false;
   *out = (size_t)v;
   return true;
+}
+
+bool colour_for(int fd) { return isatty(fd) && !getenv("NO_COLOR"); }
+
+Taken take_report_option(int argc, char** argv, int* i, unsigned accepted, const char* who,
+                         ReportArgs* out) {
+  const std::string a = argv[*i];
+  bool valued = (a == "--top" && (accepted & kOptTop)) || (a == "--format" && (accepted & kOptFormat));
+  if (valued && *i + 1 >= argc) {
+    fmt::print(stderr, "{}: {} needs a value\n", who, a);
+    return Taken::kBad;
+  }
+  if (a == "--top" && valued) {
+    if (!parse_count(argv[++*i], &out->render.top)) {
+      fmt::print(stderr, "{}: --top needs a number, not '{}'\n", who, argv[*i]);
+      return Taken::kBad;
+    }
+    out->render.top_given = true;
+  } else if (a == "--format" && valued) {
+    const std::string name = argv[++*i];
+    bool folded_ok = accepted & kOptFolded;
+    if (!parse_format(name, &out->render.format) ||
+        (!folded_ok && out->render.format == Format::kFolded)) {
+      fmt::print(stderr, "{}: unknown format '{}' ({})\n", who, name,
+                 folded_ok ? "text, json, folded" : "text, json");
+      return Taken::kBad;
+    }
+  } else if (a == "--all" && (accepted & kOptAll)) {
+    out->pick = Pick::kEvery;
+  } else if (a == "--all-frames" && (accepted & kOptAllFrames)) {
+    out->all_frames = true;
+  } else {
+    return Taken::kNo;
+  }
+  return Taken::kYes;
 }
 
 }  // namespace fdscope::tool

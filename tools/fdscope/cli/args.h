@@ -1,11 +1,41 @@
-// Parsing of command-line values shared by the subcommands.
+// Command-line values and the report options shared by the subcommands.
 #pragma once
 
 #include <cstddef>
+
+#include "input/dump_selection.h"
+#include "output/reports.h"
 
 namespace fdscope::tool {
 
 // A non-negative decimal count ("10"); false for anything else.
 bool parse_count(const char* s, size_t* out);
+
+// Colour on a terminal only, and not with NO_COLOR set.
+bool colour_for(int fd);
+
+// What a command that prints a report was asked for.
+struct ReportArgs {
+  RenderOptions render;
+  Pick pick = Pick::kLast;
+  bool all_frames = false;
+};
+
+// The report options a command accepts (a mask).
+enum ReportOption : unsigned {
+  kOptTop = 1,         // --top N
+  kOptFormat = 2,      // --format text|json
+  kOptFolded = 4,      // ...|folded
+  kOptAll = 8,         // --all
+  kOptAllFrames = 16,  // --all-frames
+};
+
+enum class Taken { kNo, kYes, kBad };
+
+// When argv[*i] is one of the `accepted` report options, takes it (and its
+// value, advancing *i) into *out: kYes; kBad when its value is wrong (said
+// on stderr, prefixed by `who`); kNo when it is not a report option.
+Taken take_report_option(int argc, char** argv, int* i, unsigned accepted, const char* who,
+                         ReportArgs* out);
 
 }  // namespace fdscope::tool

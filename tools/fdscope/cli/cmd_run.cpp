@@ -1,20 +1,13 @@
-// fdscope run [-o OPTIONS] [--error-exitcode N] -- CMD ARGS...
+// fdscope run [-o OPTIONS] [--error-exitcode N] [--js] -- CMD ARGS...
 //
-// Runs CMD with libfdscope.so preloaded (found next to this binary, so the
-// build tree, an install prefix and a Lambda layer all work), collects the
-// dumps its process tree writes into a fresh directory, passes CMD's exit
-// status on, and reports what was still open.
-#include <dirent.h>
-#include <signal.h>
-#include <sys/stat.h>
+// Runs CMD with libfdscope.so preloaded, collects the dumps its process
+// tree writes into a fresh directory, passes CMD's exit status on, and
+// reports what was still open (cli/run_child.h does the running).
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdio>
-#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -22,14 +15,11 @@
 
 #include <fmt/format.h>
 
+#include "cli/args.h"
 #include "cli/commands.h"
-#include "input/dump_selection.h"
-#include "symbols/perf_map.h"
-#include "output/text.h"
-#include "analysis/sites.h"
-#include "symbols/source_lines.h"
-
-extern char** environ;
+#include "cli/run_child.h"
+#include "output/reports.h"
+#include "pipeline/report_pipeline.h"
 
 namespace fdscope::tool {
 namespace {
@@ -45,99 +35,23 @@ void usage(std::FILE* out) {
              "  --js         have Node.js write perf maps, so JavaScript frames get names\n");
 }
 
-std::string self_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  buf[n] = 0;
-  std::string p(buf);
-  return p.substr(0, p.rfind('/'));
-}
+constexpr const char* kWho = "fdscope run";
 
-std::string find_shim() {
-  if (const char* env = getenv("FDSCOPE_LIBRARY"); env && *env) return env;
-  return self_dir() + "/../lib/libfdscope.so";
-}
-
-bool parse_int(const char* s, int* out) {
-  char* end = nullptr;
-  errno = 0;
-  long v = std::strtol(s, &end, 10);
-  if (!*s || *end || errno || v < 0 || v > 255) return false;
+bool parse_exit_code(const char* s, int* out) {
+  size_t v;
+  if (!parse_count(s, &v) || v > 255) return false;
   *out = (int)v;
   return true;
 }
 
-std::vector<std::string> dump_files(const std::string& dir) {
-  std::vector<std::string> files;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.rfind("fdscope.", 0) == 0) files.push_back(dir + "/" + name);
-    }
-    closedir(d);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// Moves the perf maps of the processes that dumped next to their dumps
-// (fdscope.PID.jsonl -> perf-PID.map), where `fdscope report` looks later.
-void keep_perf_maps(const std::vector<std::string>& files, const std::string& dir) {
-  for (const std::string& f : files) {
-    std::string name = f.substr(f.rfind('/') + 1);
-    std::string pid = name.substr(8, name.find('.', 8) - 8);  // fdscope.<pid>.jsonl
-    std::string from = "/tmp/perf-" + pid + ".map", to = dir + "/perf-" + pid + ".map";
-    if (rename(from.c_str(), to.c_str()) != 0 && errno == EXDEV) {
-      std::ifstream in(from, std::ios::binary);
-      std::ofstream out(to, std::ios::binary);
-      if (in && out) {
-        out << in.rdbuf();
-        unlink(from.c_str());
-      }
-    }
-  }
-}
-
-// Runs argv with env; returns the wait status, or -1 (and says why).
-int spawn_and_wait(char** argv, std::vector<std::string>& env) {
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  // Like system(): the terminal's ^C goes to the program; we wait for it.
-  struct sigaction ignore{}, old_int{}, old_quit{};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGINT, &ignore, &old_int);
-  sigaction(SIGQUIT, &ignore, &old_quit);
-  pid_t pid = fork();
-  if (pid == 0) {
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGQUIT, &old_quit, nullptr);
-    environ = envp.data();
-    execvp(argv[0], argv);
-    int err = errno;
-    fmt::print(stderr, "fdscope run: cannot run '{}': {}\n", argv[0], std::strerror(err));
-    _exit(err == ENOENT ? 127 : 126);
-  }
-  int status = -1;
-  if (pid < 0) {
-    fmt::print(stderr, "fdscope run: fork failed: {}\n", std::strerror(errno));
-  } else {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGQUIT, &old_quit, nullptr);
-  return status;
-}
-
-}  // namespace
-
-int cmd_run(int argc, char** argv) {
-  std::vector<std::string> extra_options;
+struct RunArgs {
+  ChildSetup setup;
   int error_exitcode = -1;
-  bool js = false;
+  int command = 0;  // index of CMD in argv
+};
+
+// Parses the options before CMD; returns -1 or an exit status.
+int parse(int argc, char** argv, RunArgs* r) {
   int i = 0;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -149,19 +63,19 @@ int cmd_run(int argc, char** argv) {
       usage(stdout);
       return kExitOk;
     } else if (a == "--js") {
-      js = true;
-    } else if (a == "-o" && i + 1 < argc) {
-      extra_options.push_back(argv[++i]);
-    } else if (a == "--error-exitcode" && i + 1 < argc) {
-      if (!parse_int(argv[++i], &error_exitcode)) {
-        fmt::print(stderr, "fdscope run: --error-exitcode needs a number 0-255, not '{}'\n", argv[i]);
+      r->setup.js = true;
+    } else if ((a == "-o" || a == "--error-exitcode") && i + 1 >= argc) {
+      fmt::print(stderr, "{}: {} needs a value\n", kWho, a);
+      return kExitUsage;
+    } else if (a == "-o") {
+      r->setup.extra_options.push_back(argv[++i]);
+    } else if (a == "--error-exitcode") {
+      if (!parse_exit_code(argv[++i], &r->error_exitcode)) {
+        fmt::print(stderr, "{}: --error-exitcode needs a number 0-255, not '{}'\n", kWho, argv[i]);
         return kExitUsage;
       }
-    } else if (a == "-o" || a == "--error-exitcode") {
-      fmt::print(stderr, "fdscope run: {} needs a value\n", a);
-      return kExitUsage;
     } else if (a.size() > 1 && a[0] == '-') {
-      fmt::print(stderr, "fdscope run: unknown option '{}'\n", a);
+      fmt::print(stderr, "{}: unknown option '{}'\n", kWho, a);
       usage(stderr);
       return kExitUsage;
     } else {
@@ -169,77 +83,65 @@ int cmd_run(int argc, char** argv) {
     }
   }
   if (i >= argc) {
-    fmt::print(stderr, "fdscope run: no command given\n");
+    fmt::print(stderr, "{}: no command given\n", kWho);
     usage(stderr);
     return kExitUsage;
   }
+  r->command = i;
+  return -1;
+}
 
-  std::string shim = find_shim();
-  if (access(shim.c_str(), R_OK) != 0) {
-    fmt::print(stderr, "fdscope run: cannot find the library at {} (set FDSCOPE_LIBRARY)\n", shim);
-    return kExitToolFailed;
+// Finds the library and makes the dump directory; false: said why.
+bool prepare(ChildSetup* s) {
+  s->library = find_library();
+  if (access(s->library.c_str(), R_OK) != 0) {
+    fmt::print(stderr, "{}: cannot find the library at {} (set FDSCOPE_LIBRARY)\n", kWho,
+               s->library);
+    return false;
   }
-  if (char* real = realpath(shim.c_str(), nullptr)) {
-    shim = real;
+  if (char* real = realpath(s->library.c_str(), nullptr)) {
+    s->library = real;
     free(real);
   }
-  const char* tmp = getenv("TMPDIR");
-  std::string dir_template = std::string(tmp && *tmp ? tmp : "/tmp") + "/fdscope-run.XXXXXX";
-  if (!mkdtemp(dir_template.data())) {
-    fmt::print(stderr, "fdscope run: cannot create a directory for dumps ({}): {}\n",
-               dir_template, std::strerror(errno));
-    return kExitToolFailed;
+  if (!make_run_directory(&s->dump_dir)) {
+    fmt::print(stderr, "{}: cannot create a directory for dumps ({}): {}\n", kWho, s->dump_dir,
+               std::strerror(errno));
+    return false;
   }
-  const std::string dir = dir_template;
+  return true;
+}
 
-  // Defaults first, then the user's FDSCOPE_OPTIONS, then -o: later wins.
-  std::string options = fmt::format("at_exit=1:log=none:output={}/fdscope.%p.jsonl", dir);
-  if (const char* env = getenv("FDSCOPE_OPTIONS"); env && *env) options += std::string(":") + env;
-  for (const std::string& o : extra_options) options += ":" + o;
+}  // namespace
 
-  std::vector<std::string> env;
-  std::string preload = shim;
-  // V8 names its JIT code in /tmp/perf-PID.map; interpreted functions get
-  // named trampolines too, so a function keeps its name as it warms up.
-  std::string node_options = js ? "--perf-basic-prof-only-functions --interpreted-frames-native-stack" : "";
-  for (char** e = environ; *e; ++e) {
-    if (strncmp(*e, "LD_PRELOAD=", 11) == 0) {
-      if ((*e)[11]) preload += std::string(":") + (*e + 11);
-    } else if (js && strncmp(*e, "NODE_OPTIONS=", 13) == 0) {
-      node_options = std::string(*e + 13) + " " + node_options;
-    } else if (strncmp(*e, "FDSCOPE_OPTIONS=", 16) != 0) {
-      env.push_back(*e);
-    }
-  }
-  env.push_back("LD_PRELOAD=" + preload);
-  env.push_back("FDSCOPE_OPTIONS=" + options);
-  if (js) env.push_back("NODE_OPTIONS=" + node_options);
+int cmd_run(int argc, char** argv) {
+  RunArgs r;
+  if (int status = parse(argc, argv, &r); status >= 0) return status;
+  if (!prepare(&r.setup)) return kExitToolFailed;
+  const std::string& dir = r.setup.dump_dir;
+  const char* program = argv[r.command];
 
-  int status = spawn_and_wait(argv + i, env);
+  std::vector<std::string> env = child_environment(r.setup);
+  int status = spawn_and_wait(argv + r.command, env);
   if (status == -1) return kExitToolFailed;
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
   std::vector<std::string> files = dump_files(dir);
-  if (js) keep_perf_maps(files, dir);
-  LoadedDumps loaded = load_dump_files(files, "fdscope run");
-  name_jit_frames(loaded);
-  std::vector<const Dump*> finals = last_dump_per_process(loaded);
-  SiteReport report = group_sites(finals);
-  SourceLines lines;
-  fold_runtime_frames(report);
-  add_source_lines(report, lines);
+  if (r.setup.js) keep_perf_maps(files, dir);
+  LoadedDumps loaded = read_dump_files(files, kWho);
+  std::vector<const Dump*> finals = select_dumps(loaded, Pick::kLast);
+  SiteReport report = make_report(finals, false);
   if (finals.empty()) {
     rmdir(dir.c_str());  // only if empty
     if (exit_code != 126 && exit_code != 127)
       fmt::print(stderr, "\nfdscope: {} exited with status {}; no dumps were written (it ended "
-                         "without exit(), or -o output= sent them elsewhere)\n", argv[i], exit_code);
+                         "without exit(), or -o output= sent them elsewhere)\n", program, exit_code);
   } else {
-    fmt::print(stderr, "\nfdscope: {} exited with status {}; dumps in {}\n", argv[i], exit_code, dir);
-    TextOptions o;
-    o.colour = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
-    print_text_report(stderr, report, o);
+    fmt::print(stderr, "\nfdscope: {} exited with status {}; dumps in {}\n", program, exit_code, dir);
+    RenderOptions o;
+    o.colour = colour_for(STDERR_FILENO);
+    render_report(stderr, report, o);
   }
-  if (error_exitcode >= 0 && report.descriptors > 0) return error_exitcode;
+  if (r.error_exitcode >= 0 && report.descriptors > 0) return r.error_exitcode;
   return exit_code;
 }
 

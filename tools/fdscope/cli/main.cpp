@@ -1,5 +1,6 @@
 // fdscope: runs programs under libfdscope.so and turns its dumps into
-// reports. Subcommands live in cmd_*.cpp.
+// reports. Subcommands live in cli/cmd_*.cpp; the report pipeline they
+// share in pipeline/.
 #include <cstring>
 
 #include <fmt/format.h>
@@ -11,11 +12,16 @@ namespace {
 void usage(std::FILE* out) {
   fmt::print(out,
              "usage: fdscope COMMAND [ARGS...]\n"
-             "  run [-o OPTIONS] [--error-exitcode N] -- CMD ARGS...   run CMD under fdscope\n"
-             "  report [--top N] [--format text|json|folded] DUMP...  report dumps by call site\n"
-             "  diff [--top N] [--format text|json] OLD NEW            call sites that grew\n"
-             "  snapshot [--timeout S] PID                            dump a running process\n"
-             "  version                                               print the version\n"
+             "  run [-o OPTIONS] [--error-exitcode N] [--js] -- CMD ARGS...\n"
+             "      run CMD under fdscope and report what it left open\n"
+             "  report [--top N] [--format text|json|folded] [--all] [--all-frames] DUMP...\n"
+             "      report dumps by call site\n"
+             "  diff [--top N] [--format text|json] OLD NEW | FILE\n"
+             "      call sites that grew\n"
+             "  snapshot [--timeout S] [--format text|json|folded] PID\n"
+             "      dump a running process and report it\n"
+             "  version\n"
+             "      print the version\n"
              "Run 'fdscope COMMAND --help' for a command's options.\n");
 }
 

@@ -1,4 +1,7 @@
-// The tool's in-memory model of dumps (docs/dump-format.md).
+// The tool's in-memory model of dumps as read (docs/dump-format.md). Types
+// are named Dump* to keep them apart from the library's own records
+// (shim/src: FdRecord, the symbolizer's modules) and from the tool's
+// grouped Report* types (analysis/sites.h).
 #pragma once
 
 #include <cstdint>
@@ -6,22 +9,35 @@
 #include <string>
 #include <vector>
 
+#include "fdscope_common/lang_frames.h"
+
 namespace fdscope::tool {
 
-struct Frame {
+using common::Lang;
+
+// A native frame (addr, module, offset, function) or, in format 2, a
+// language frame (lang, function, file, line, column, async).
+struct DumpFrame {
   uint64_t addr = 0;
-  int module = -1;  // -1: outside any ELF module (JIT code)
+  int module = -1;  // -1: outside any ELF module (JIT code), or a language frame
   uint64_t offset = 0;
   std::string function;
+  Lang lang = Lang::kNative;
+  std::string file;
+  int line = 0;    // 0: unknown
+  int column = 0;  // 0: unknown
+  bool async = false;  // the first frame of the code that scheduled the work
+
+  bool is_lang() const { return lang != Lang::kNative; }
 };
 
-struct Module {
+struct DumpModule {
   std::string path;
   uint64_t base = 0;
   std::string build_id;
 };
 
-struct FdRecord {
+struct DumpFd {
   int fd = -1;
   std::string kind;
   std::string target;
@@ -33,10 +49,12 @@ struct FdRecord {
   std::string thread;
   uint32_t stack = 0;
   uint32_t connect_stack = 0;
+  uint32_t lang_stack = 0;  // format 2: the language stack that created it, 0: none
 };
 
 struct Dump {
   std::string file;  // where it was read from
+  int64_t format = 0;
   int64_t pid = 0;
   int64_t ppid = 0;
   int64_t seq = 0;
@@ -50,9 +68,9 @@ struct Dump {
   int64_t open = 0;
   int64_t tracked = 0;
   bool complete = false;  // the "end" line was seen
-  std::map<int, Module> modules;
-  std::map<uint32_t, std::vector<Frame>> stacks;
-  std::vector<FdRecord> fds;
+  std::map<int, DumpModule> modules;
+  std::map<uint32_t, std::vector<DumpFrame>> stacks;
+  std::vector<DumpFd> fds;
 };
 
 }  // namespace fdscope::tool

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,48 +11,16 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "input/json_fields.h"
+
 namespace fdscope::tool {
 namespace {
+
+using namespace json_fields;
 
 // Format 2 is format 1 plus language frames (docs/dump-format.md).
 constexpr int64_t kOldestFormat = 1;
 constexpr int64_t kNewestFormat = 2;
-
-using Element = simdjson::dom::element;
-
-int64_t as_int(Element v, int64_t fallback = 0) {
-  int64_t i;
-  if (v.get(i) == simdjson::SUCCESS) return i;
-  uint64_t u;
-  if (v.get(u) == simdjson::SUCCESS) return (int64_t)u;
-  return fallback;
-}
-
-std::string_view as_view(Element v) {
-  std::string_view s;
-  return v.get(s) == simdjson::SUCCESS ? s : std::string_view();
-}
-
-std::string as_str(Element v) { return std::string(as_view(v)); }
-
-// obj[key] converted, or the fallback when the key is absent.
-int64_t int_or(Element obj, const char* key, int64_t fallback = 0) {
-  Element v;
-  return obj[key].get(v) == simdjson::SUCCESS ? as_int(v, fallback) : fallback;
-}
-
-std::string str_or(Element obj, const char* key, const char* fallback = "") {
-  Element v;
-  std::string_view s;
-  return obj[key].get(v) == simdjson::SUCCESS && v.get(s) == simdjson::SUCCESS ? std::string(s)
-                                                                                : fallback;
-}
-
-uint64_t hex_or(Element obj, const char* key) {
-  std::string_view v;
-  if (obj[key].get(v) != simdjson::SUCCESS) return 0;
-  return std::strtoull(std::string(v).c_str(), nullptr, 16);
-}
 
 struct Identity {
   int64_t pid;
@@ -64,27 +31,48 @@ struct Identity {
   }
 };
 
+// The fields of one line, read in one pass (fd lines are nearly all of a
+// file, so they are taken from this pass; other types look fields up).
+struct Line {
+  Element obj;
+  std::string_view type, run;
+  int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
+  DumpFd fd;
+};
+
+void read_fields(Line& l) {
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(l.obj)) {
+    std::string_view k = field.key;
+    Element v = field.value;
+    DumpFd& r = l.fd;
+    if (k == "type") l.type = as_view(v);
+    else if (k == "pid") l.pid = as_int(v);
+    else if (k == "seq") l.seq = as_int(v);
+    else if (k == "run") l.run = as_view(v);
+    else if (k == "fd") r.fd = (int)as_int(v, -1);
+    else if (k == "kind") r.kind = as_str(v);
+    else if (k == "target") r.target = as_str(v);
+    else if (k == "tracked") r.tracked = v.is_bool() && bool(v);
+    else if (k == "call") r.call = as_str(v);
+    else if (k == "time_ms") r.time_ms = as_int(v);
+    else if (k == "age_ms") r.age_ms = as_int(v);
+    else if (k == "tid") r.tid = as_int(v);
+    else if (k == "thread") r.thread = as_str(v);
+    else if (k == "stack") r.stack = (uint32_t)as_int(v);
+    else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
+    else if (k == "lang_stack") r.lang_stack = (uint32_t)as_int(v);
+    else if (k == "fds") l.end_fds = as_int(v, -1);
+    else if (k == "stacks") l.end_stacks = as_int(v, -1);
+  }
+}
+
 class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
   ReadResult read() {
-    struct stat st{};
-    if (stat(path_.c_str(), &st) != 0) {
-      problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
-      return std::move(result_);
-    }
-    if (S_ISDIR(st.st_mode)) {
-      problem(0, "is a directory, not a dump file");
-      return std::move(result_);
-    }
-    // The whole file with simdjson's padding after it: each line is parsed
-    // in place (the bytes after a line are readable, as simdjson requires).
     simdjson::padded_string text;
-    if (simdjson::padded_string::load(path_).get(text) != simdjson::SUCCESS) {
-      problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
-      return std::move(result_);
-    }
+    if (!load(&text)) return std::move(result_);
     long lineno = 0;
     const char* p = text.data();
     const char* end = p + text.size();
@@ -105,99 +93,97 @@ class Reader {
   }
 
  private:
+  // The whole file with simdjson's padding after it: each line is parsed
+  // in place (the bytes after a line are readable, as simdjson requires).
+  bool load(simdjson::padded_string* text) {
+    struct stat st{};
+    if (stat(path_.c_str(), &st) != 0) {
+      problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
+      return false;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      problem(0, "is a directory, not a dump file");
+      return false;
+    }
+    if (simdjson::padded_string::load(path_).get(*text) != simdjson::SUCCESS) {
+      problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
+      return false;
+    }
+    return true;
+  }
+
   void problem(long line, std::string message) {
     result_.problems.push_back({path_, line, std::move(message)});
   }
 
-  void handle(long lineno, std::string_view line) {
+  void handle(long lineno, std::string_view text) {
     // A JSON object may follow a prefix (a CloudWatch timestamp, a request
     // id): start at the first '{'. Lines without one are someone else's.
-    size_t brace = line.find('{');
+    size_t brace = text.find('{');
     if (brace == std::string::npos) return;
-    Element obj;
-    if (parser_.parse(line.data() + brace, line.size() - brace, false).get(obj) !=
+    Line l;
+    if (parser_.parse(text.data() + brace, text.size() - brace, false).get(l.obj) !=
             simdjson::SUCCESS ||
-        !obj.is_object()) {
+        !l.obj.is_object()) {
       if (brace == 0) problem(lineno, "not valid JSON");
       return;
     }
-    // One pass over the fields (fd lines are nearly all of a file).
-    std::string_view type, run;
-    int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
-    FdRecord r;
-    for (simdjson::dom::key_value_pair field : simdjson::dom::object(obj)) {
-      std::string_view k = field.key;
-      Element v = field.value;
-      if (k == "type") type = as_view(v);
-      else if (k == "pid") pid = as_int(v);
-      else if (k == "seq") seq = as_int(v);
-      else if (k == "run") run = as_view(v);
-      else if (k == "fd") r.fd = (int)as_int(v, -1);
-      else if (k == "kind") r.kind = as_str(v);
-      else if (k == "target") r.target = as_str(v);
-      else if (k == "tracked") r.tracked = v.is_bool() && bool(v);
-      else if (k == "call") r.call = as_str(v);
-      else if (k == "time_ms") r.time_ms = as_int(v);
-      else if (k == "age_ms") r.age_ms = as_int(v);
-      else if (k == "tid") r.tid = as_int(v);
-      else if (k == "thread") r.thread = as_str(v);
-      else if (k == "stack") r.stack = (uint32_t)as_int(v);
-      else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
-      else if (k == "fds") end_fds = as_int(v, -1);
-      else if (k == "stacks") end_stacks = as_int(v, -1);
-    }
-    if (type.empty()) return;  // foreign JSON
-    Identity id{pid, std::string(run), seq};
-    if (type == "header") {
-      int64_t format = int_or(obj, "format", -1);
-      if (format < kOldestFormat || format > kNewestFormat) {
-        problem(lineno, fmt::format("unsupported dump format {} (this fdscope reads {} to {})",
-                                    format, kOldestFormat, kNewestFormat));
-        rejected_.insert(id);  // its other lines are skipped quietly
-        return;
-      }
-      header(obj, id);
-      return;
-    }
+    read_fields(l);
+    if (l.type.empty()) return;  // foreign JSON
+    Identity id{l.pid, std::string(l.run), l.seq};
+    if (l.type == "header") return header(lineno, l.obj, id);
     auto it = open_.find(id);
     if (it == open_.end()) {
       if (rejected_.count(id)) return;
-      if (type == "module" || type == "stack" || type == "fd" || type == "end")
-        problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", type));
+      if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "end")
+        problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
       return;
     }
     Dump& d = result_.dumps[it->second];
-    if (type == "module") {
-      d.modules[(int)int_or(obj, "id", -1)] =
-          Module{str_or(obj, "path"), hex_or(obj, "base"), str_or(obj, "build_id")};
-    } else if (type == "stack") {
-      std::vector<Frame>& frames = d.stacks[(uint32_t)int_or(obj, "id")];
-      simdjson::dom::array arr;
-      if (obj["frames"].get(arr) != simdjson::SUCCESS) {
-        problem(lineno, "stack without frames");
-        return;
-      }
-      for (Element f : arr)
-        frames.push_back(Frame{hex_or(f, "addr"), (int)int_or(f, "module", -1),
-                               hex_or(f, "offset"), str_or(f, "function")});
-    } else if (type == "fd") {
-      if (r.kind.empty()) r.kind = "other";
-      d.fds.push_back(std::move(r));
-    } else if (type == "end") {
-      // The end line counts what was written: a line lost on the way (a log
-      // export that dropped one) must not become a silently wrong count.
-      d.complete = true;
-      if (end_fds >= 0 && (size_t)end_fds != d.fds.size())
-        problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} fd "
-                                    "lines, {} were read", d.seq, d.pid, end_fds, d.fds.size()));
-      if (end_stacks >= 0 && (size_t)end_stacks != d.stacks.size())
-        problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} stack "
-                                    "lines, {} were read", d.seq, d.pid, end_stacks, d.stacks.size()));
+    if (l.type == "module") {
+      d.modules[(int)int_or(l.obj, "id", -1)] =
+          DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
+    } else if (l.type == "stack") {
+      stack(lineno, l.obj, d);
+    } else if (l.type == "fd") {
+      if (l.fd.kind.empty()) l.fd.kind = "other";
+      d.fds.push_back(std::move(l.fd));
+    } else if (l.type == "end") {
+      end(lineno, l, d);
       open_.erase(it);
     }
   }
 
-  void header(Element obj, const Identity& id) {
+  void stack(long lineno, Element obj, Dump& d) {
+    std::vector<DumpFrame>& frames = d.stacks[(uint32_t)int_or(obj, "id")];
+    simdjson::dom::array arr;
+    if (obj["frames"].get(arr) != simdjson::SUCCESS) {
+      problem(lineno, "stack without frames");
+      return;
+    }
+    for (Element f : arr) frames.push_back(frame(f));
+  }
+
+  // The end line counts what was written: a line lost on the way (a log
+  // export that dropped one) must not become a silently wrong count.
+  void end(long lineno, const Line& l, Dump& d) {
+    d.complete = true;
+    if (l.end_fds >= 0 && (size_t)l.end_fds != d.fds.size())
+      problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} fd "
+                                  "lines, {} were read", d.seq, d.pid, l.end_fds, d.fds.size()));
+    if (l.end_stacks >= 0 && (size_t)l.end_stacks != d.stacks.size())
+      problem(lineno, fmt::format("dump {} of pid {} is missing lines: its end counts {} stack "
+                                  "lines, {} were read", d.seq, d.pid, l.end_stacks, d.stacks.size()));
+  }
+
+  void header(long lineno, Element obj, const Identity& id) {
+    int64_t format = int_or(obj, "format", -1);
+    if (format < kOldestFormat || format > kNewestFormat) {
+      problem(lineno, fmt::format("unsupported dump format {} (this fdscope reads {} to {})",
+                                  format, kOldestFormat, kNewestFormat));
+      rejected_.insert(id);  // its other lines are skipped quietly
+      return;
+    }
     if (auto it = open_.find(id); it != open_.end()) {
       Dump& old = result_.dumps[it->second];
       problem(0, fmt::format("dump {} of pid {} is truncated (a new dump began)", old.seq, old.pid));
@@ -205,6 +191,7 @@ class Reader {
     }
     Dump d;
     d.file = path_;
+    d.format = format;
     d.pid = id.pid;
     d.run = id.run;
     d.seq = id.seq;

@@ -10,8 +10,8 @@
 namespace fdscope::tool {
 namespace {
 
-// Picks one dump per (pid, run) in each file: `later` decides between the
-// one kept so far and the next.
+// Picks one dump per (pid, run) in each file: prefer(kept, next) says
+// whether the next one replaces the one kept so far.
 template <typename Prefer>
 std::vector<const Dump*> one_per_process(const LoadedDumps& loaded, Prefer prefer) {
   std::vector<const Dump*> out;
@@ -74,6 +74,15 @@ std::vector<const Dump*> every_dump(const LoadedDumps& loaded) {
   for (const ReadResult& file : loaded.files)
     for (const Dump& d : file.dumps) out.push_back(&d);
   return out;
+}
+
+std::vector<const Dump*> select_dumps(const LoadedDumps& loaded, Pick pick) {
+  switch (pick) {
+    case Pick::kFirst: return first_dump_per_process(loaded);
+    case Pick::kEvery: return every_dump(loaded);
+    case Pick::kLast: break;
+  }
+  return last_dump_per_process(loaded);
 }
 
 }  // namespace fdscope::tool

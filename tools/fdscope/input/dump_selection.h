@@ -17,6 +17,13 @@ struct LoadedDumps {
 // `who` ("fdscope report").
 LoadedDumps load_dump_files(const std::vector<std::string>& paths, const char* who);
 
+enum class Pick {
+  kLast,   // the last dump of each process in each file (a complete one when there is)
+  kFirst,  // the first dump of each process in each file
+  kEvery,  // every dump
+};
+std::vector<const Dump*> select_dumps(const LoadedDumps& loaded, Pick pick);
+
 // The last dump of each process in each file (a complete one when there is).
 std::vector<const Dump*> last_dump_per_process(const LoadedDumps& loaded);
 // The first dump of each process in each file.

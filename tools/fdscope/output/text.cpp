@@ -6,8 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "output/frame_text.h"
+
 namespace fdscope::tool {
 namespace {
+
+struct Style {
+  explicit Style(bool colour)
+      : bold(colour ? "\033[1m" : ""), red(colour ? "\033[31m" : ""),
+        dim(colour ? "\033[2m" : ""), reset(colour ? "\033[0m" : "") {}
+  const char *bold, *red, *dim, *reset;
+};
 
 std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -18,17 +27,6 @@ std::string age(int64_t ms) {
   return fmt::format("{:.1f}h", ms / 3600000.0);
 }
 
-// Text from dumps (file names, function names) may hold control characters:
-// shown escaped, so they can neither break lines nor drive the terminal.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else out += (char)c;
-  }
-  return out;
-}
-
 template <typename Map>
 std::vector<std::pair<std::string, long>> by_count(const Map& m) {
   std::vector<std::pair<std::string, long>> v(m.begin(), m.end());
@@ -36,46 +34,46 @@ std::vector<std::pair<std::string, long>> by_count(const Map& m) {
   return v;
 }
 
+// "(js)", "(python)", "(leaky+0x12a8)", "(0x7f.. (JIT or unknown code))"
+std::string origin(const ReportFrame& f) {
+  if (f.is_lang()) return common::lang_name(f.lang);
+  if (f.module.empty()) return fmt::format("0x{:x} (JIT or unknown code)", f.addr);
+  return fmt::format("{}+0x{:x}", basename_of(f.module), f.offset);
+}
+
+void print_frame(std::FILE* out, size_t n, const ReportFrame& f, const Style& st) {
+  if (f.async) fmt::print(out, "    {}-- async --{}\n", st.dim, st.reset);
+  std::string where = frame_location(f);
+  fmt::print(out, "    #{:<2} {}{}{}  {}{}({}){}\n", n, st.bold, printable(frame_function(f)),
+             st.reset, where.empty() ? "" : printable(where) + "  ", st.dim,
+             printable(origin(f)), st.reset);
+}
+
 }  // namespace
 
-void print_site(std::FILE* out, const Site& s, const TextOptions& o, size_t width) {
-  const char* bold = o.colour ? "\033[1m" : "";
-  const char* red = o.colour ? "\033[31m" : "";
-  const char* dim = o.colour ? "\033[2m" : "";
-  const char* reset = o.colour ? "\033[0m" : "";
-  auto kinds = by_count(s.kinds);
+void print_site(std::FILE* out, const ReportSite& s, const TextOptions& o, size_t width) {
+  Style st(o.colour);
   auto targets = by_count(s.targets);
   std::string kind_text;
-  for (auto& [k, n] : kinds) kind_text += (kind_text.empty() ? "" : ",") + k;
-  fmt::print(out, "{}{:>{}} x {}{}  created by {}, age {}..{}\n", red, s.count, width, kind_text,
-             reset, fmt::join(s.calls, "/"), age(s.newest_ms), age(s.oldest_ms));
+  for (auto& [k, n] : by_count(s.kinds)) kind_text += (kind_text.empty() ? "" : ",") + k;
+  fmt::print(out, "{}{:>{}} x {}{}  created by {}, age {}..{}\n", st.red, s.count, width,
+             kind_text, st.reset, fmt::join(s.calls, "/"), age(s.newest_ms), age(s.oldest_ms));
   for (size_t t = 0; t < targets.size() && t < 3; ++t)
     fmt::print(out, "  {:>{}} x {}\n", targets[t].second, width, printable(targets[t].first));
   if (targets.size() > 3)
     fmt::print(out, "  {:>{}}   ({} more targets)\n", "", width, targets.size() - 3);
-  const auto& frames = s.frames;
-  if (frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", dim, reset);
-  for (size_t f = 0; f < frames.size() && f < o.frames; ++f) {
-    const SiteFrame& fr = frames[f];
-    std::string where = fr.module.empty()
-                            ? fmt::format("0x{:x} (JIT or unknown code)", fr.addr)
-                            : fmt::format("{}+0x{:x}", basename_of(fr.module), fr.offset);
-    std::string source = fr.line > 0 ? fmt::format("{}:{}  ", printable(fr.file), fr.line) : "";
-    fmt::print(out, "    #{:<2} {}{}{}  {}{}({}){}\n", f, bold,
-               fr.function.empty() ? "??" : printable(fr.function), reset, source, dim,
-               printable(where), reset);
-  }
-  if (frames.size() > o.frames)
-    fmt::print(out, "    {}... {} more frames{}\n", dim, frames.size() - o.frames, reset);
+  if (s.frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", st.dim, st.reset);
+  for (size_t f = 0; f < s.frames.size() && f < o.frames; ++f) print_frame(out, f, s.frames[f], st);
+  if (s.frames.size() > o.frames)
+    fmt::print(out, "    {}... {} more frames{}\n", st.dim, s.frames.size() - o.frames, st.reset);
 }
 
 void print_text_report(std::FILE* out, const SiteReport& r, const TextOptions& o) {
-  const char* bold = o.colour ? "\033[1m" : "";
-  const char* reset = o.colour ? "\033[0m" : "";
+  Style st(o.colour);
   fmt::print(out, "{}{} descriptors open from {} call site{}{} ({} dump{}, {} process{}; {} untracked)\n",
-             bold, r.descriptors, r.sites.size(), r.sites.size() == 1 ? "" : "s", reset, r.dumps,
-             r.dumps == 1 ? "" : "s",
-             r.processes, r.processes == 1 ? "" : "es", r.untracked);
+             st.bold, r.descriptors, r.sites.size(), r.sites.size() == 1 ? "" : "s", st.reset,
+             r.dumps, r.dumps == 1 ? "" : "s", r.processes, r.processes == 1 ? "" : "es",
+             r.untracked);
   size_t shown = std::min(o.top, r.sites.size());
   size_t width = 1;
   for (size_t i = 0; i < shown; ++i)

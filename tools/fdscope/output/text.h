@@ -1,5 +1,5 @@
-// The report for people: aligned, the leaking site's innermost program frame
-// first, colour only on a terminal.
+// The report for people: aligned, the leaking site's innermost frame of
+// the user's code first, colour only on a terminal.
 #pragma once
 
 #include <cstdio>
@@ -9,14 +9,16 @@
 namespace fdscope::tool {
 
 struct TextOptions {
-  size_t top = 10;         // sites shown
-  size_t frames = 8;       // frames shown per site
+  size_t top = 10;    // sites shown
+  size_t frames = 8;  // frames shown per site
   bool colour = false;
 };
 
 void print_text_report(std::FILE* out, const SiteReport& report, const TextOptions& options);
 
-// One site: count, kinds, targets, program frames (count right-aligned to width).
-void print_site(std::FILE* out, const Site& site, const TextOptions& options, size_t width);
+// One site: count, kinds, targets, frames (count right-aligned to width).
+// A line "-- async --" comes before the first frame of the code that
+// scheduled the work the frames above it ran in.
+void print_site(std::FILE* out, const ReportSite& site, const TextOptions& options, size_t width);
 
 }  // namespace fdscope::tool

@@ -43,17 +43,6 @@ const std::string* PerfMap::find(uint64_t addr) const {
   return nullptr;
 }
 
-std::string js_function_key(const std::string& name) {
-  size_t colon = name.find(':');
-  size_t space = name.find(' ');
-  std::string rest = colon != std::string::npos && (space == std::string::npos || colon < space)
-                         ? name.substr(colon + 1)
-                         : name;
-  while (!rest.empty() && (rest[0] == '*' || rest[0] == '~' || rest[0] == '^' || rest[0] == '+'))
-    rest.erase(0, 1);
-  return rest;
-}
-
 void name_jit_frames(LoadedDumps& loaded) {
   char host[HOST_NAME_MAX + 1] = {};
   gethostname(host, sizeof(host) - 1);
@@ -65,8 +54,8 @@ void name_jit_frames(LoadedDumps& loaded) {
           !(d.host == host && map.load(fmt::format("/tmp/perf-{}.map", d.pid))))
         continue;
       for (auto& [id, frames] : d.stacks)
-        for (Frame& f : frames)
-          if (f.module < 0 && f.function.empty())
+        for (DumpFrame& f : frames)
+          if (f.module < 0 && !f.is_lang() && f.function.empty())
             if (const std::string* name = map.find(f.addr)) f.function = *name;
     }
   }

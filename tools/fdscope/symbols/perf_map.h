@@ -28,12 +28,8 @@ class PerfMap {
 
 // Names the frames outside any module (JIT code) of every dump from the
 // perf map of its process: perf-PID.map beside the dump file, else
-// /tmp/perf-PID.map when the dump was taken on this host.
+// /tmp/perf-PID.map when the dump was taken on this host. (Language frames
+// of format 2 carry their names; this is for native-only dumps.)
 void name_jit_frames(LoadedDumps& loaded);
-
-// "JS:*openDb /srv/app.js:4:34" -> "openDb /srv/app.js:4:34": V8 marks the
-// tier (~ interpreted, ^ baseline, + maglev, * optimised) in the name, and
-// one JavaScript function must stay one call site as it warms up.
-std::string js_function_key(const std::string& perf_name);
 
 }  // namespace fdscope::tool

@@ -1,5 +1,7 @@
 #include "symbols/source_lines.h"
 
+#include "analysis/sites.h"
+
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -73,6 +75,15 @@ std::optional<SourceLine> SourceLines::lookup(const std::string& module,
   const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
   if (!file || lineno <= 0) return std::nullopt;
   return SourceLine{file, lineno};
+}
+
+void add_source_lines(ReportSite& site, SourceLines& lines) {
+  for (ReportFrame& f : site.frames)
+    if (!f.is_lang())
+      if (auto where = lines.lookup(f.module, f.build_id, f.offset)) {
+        f.file = where->file;
+        f.line = where->line;
+      }
 }
 
 }  // namespace fdscope::tool

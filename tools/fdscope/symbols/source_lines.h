@@ -34,4 +34,9 @@ class SourceLines {
   std::map<std::string, std::unique_ptr<Module>> modules_;
 };
 
+struct ReportSite;
+// Fills file and line of every native frame of `site` that debug
+// information can place.
+void add_source_lines(ReportSite& site, SourceLines& lines);
+
 }  // namespace fdscope::tool

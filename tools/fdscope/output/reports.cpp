@@ -1,0 +1,119 @@
+#include "output/reports.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "output/frame_text.h"
+#include "output/site_json.h"
+#include "output/text.h"
+
+namespace fdscope::tool {
+namespace {
+
+// A frame of a folded line: ';' separates frames, and the count follows
+// the last space (spaces in C++ signatures and file names are fine).
+std::string folded_name(const ReportFrame& f) {
+  std::string name;
+  if (f.is_lang()) {
+    std::string where = frame_location(f);
+    name = frame_function(f) + (where.empty() ? "" : " (" + where + ")");
+  } else if (!f.function.empty()) {
+    name = f.function;
+  } else if (f.module.empty()) {
+    name = "[jit]";
+  } else {
+    name = fmt::format("{}+0x{:x}", f.module.substr(f.module.rfind('/') + 1), f.offset);
+  }
+  std::replace(name.begin(), name.end(), ';', ':');
+  return name;
+}
+
+void print_diff_json(std::FILE* out, const SiteReport& before, const SiteReport& after,
+                     const std::vector<Growth>& grown) {
+  Json j;
+  j["before"] = {{"dumps", before.dumps}, {"descriptors", before.descriptors}};
+  j["after"] = {{"dumps", after.dumps}, {"descriptors", after.descriptors}};
+  j["sites"] = Json::array();
+  for (const Growth& g : grown) {
+    Json site;
+    site["growth"] = g.growth();
+    site["before"] = g.before;
+    site["after"] = g.after;
+    add_site_fields(site, *g.site);
+    j["sites"].push_back(std::move(site));
+  }
+  print_json(out, j);
+}
+
+void print_diff_text(std::FILE* out, const SiteReport& before, const SiteReport& after,
+                     const std::vector<Growth>& grown, bool colour) {
+  fmt::print(out, "{} -> {} tracked descriptors; {} call site{} grew\n", before.descriptors,
+             after.descriptors, grown.size(), grown.size() == 1 ? "" : "s");
+  TextOptions o;
+  o.colour = colour;
+  for (const Growth& g : grown) {
+    fmt::print(out, "\n+{} ({} -> {})\n", g.growth(), g.before, g.after);
+    print_site(out, *g.site, o, 0);
+  }
+}
+
+}  // namespace
+
+bool parse_format(const std::string& name, Format* out) {
+  if (name == "text") *out = Format::kText;
+  else if (name == "json") *out = Format::kJson;
+  else if (name == "folded") *out = Format::kFolded;
+  else return false;
+  return true;
+}
+
+void print_json_report(std::FILE* out, const SiteReport& r, size_t top) {
+  Json j;
+  j["dumps"] = r.dumps;
+  j["processes"] = r.processes;
+  j["descriptors"] = r.descriptors;
+  j["untracked"] = r.untracked;
+  j["sites"] = Json::array();
+  for (size_t i = 0; i < r.sites.size() && i < top; ++i) {
+    Json site;
+    site["count"] = r.sites[i].count;
+    add_site_fields(site, r.sites[i]);
+    j["sites"].push_back(std::move(site));
+  }
+  print_json(out, j);
+}
+
+void print_folded_report(std::FILE* out, const SiteReport& r) {
+  for (const ReportSite& s : r.sites) {
+    std::string line;
+    for (auto it = s.frames.rbegin(); it != s.frames.rend(); ++it) {
+      line += (line.empty() ? "" : ";") + folded_name(*it);
+      // The scheduling section is outer: its mark comes before the frames
+      // of the callback it scheduled.
+      if (it->async && it + 1 != s.frames.rend()) line += ";[async]";
+    }
+    if (line.empty()) line = "[no stack]";
+    fmt::print(out, "{} {}\n", line, s.count);
+  }
+}
+
+void render_report(std::FILE* out, const SiteReport& report, const RenderOptions& o) {
+  switch (o.format) {
+    case Format::kJson: return print_json_report(out, report, o.top_given ? o.top : (size_t)-1);
+    case Format::kFolded: return print_folded_report(out, report);
+    case Format::kText: break;
+  }
+  TextOptions t;
+  t.top = o.top;
+  t.colour = o.colour;
+  print_text_report(out, report, t);
+}
+
+void render_diff(std::FILE* out, const SiteReport& before, const SiteReport& after,
+                 const std::vector<Growth>& grown, const RenderOptions& o) {
+  if (o.format == Format::kJson) print_diff_json(out, before, after, grown);
+  else print_diff_text(out, before, after, grown, o.colour);
+}
+
+}  // namespace fdscope::tool

@@ -1,0 +1,38 @@
+// The one way dumps become a report, shared by report, run, diff and
+// snapshot:
+//
+//   read (input/dump_reader) -> name JIT frames (symbols/perf_map)
+//   -> select (input/dump_selection) -> group (analysis/sites)
+//   -> start at the user's code (analysis/user_frames)
+//   -> source lines (symbols/source_lines) -> render (output/reports)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/sites.h"
+#include "input/dump_selection.h"
+#include "symbols/source_lines.h"
+
+namespace fdscope::tool {
+
+// Reads the files and names their JIT frames from perf maps. Each problem
+// is one line on stderr, prefixed by `who` ("fdscope report").
+LoadedDumps read_dump_files(const std::vector<std::string>& paths, const char* who);
+
+// Makes grouped sites ready to show: frames folded to the user's code
+// (unless all_frames), source lines from debug information.
+class SiteFinisher {
+ public:
+  explicit SiteFinisher(bool all_frames) : all_frames_(all_frames) {}
+  void finish(ReportSite& site);
+
+ private:
+  bool all_frames_;
+  SourceLines lines_;
+};
+
+// Groups the dumps' descriptors into sites and finishes every site.
+SiteReport make_report(const std::vector<const Dump*>& dumps, bool all_frames);
+
+}  // namespace fdscope::tool
