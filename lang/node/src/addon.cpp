@@ -178,6 +178,7 @@ napi_value js_start(napi_env env, napi_callback_info info) {
     cleanup(st);
     return undef;
   }
+  install_fork_guard();
   lib->set_capturer(capture_for_descriptor);
   return exports;
 }

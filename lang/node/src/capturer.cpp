@@ -1,6 +1,9 @@
 #include "capturer.h"
 
 #include <errno.h>
+#include <pthread.h>
+
+#include <atomic>
 
 #include "capture.h"
 #include "env_state.h"
@@ -8,8 +11,27 @@
 #include "v8_api.h"
 
 namespace fdscope_node {
+namespace {
+
+// A fork child of node (libuv's uv_spawn, between fork and exec) is a copy
+// of one thread of a multi-threaded process: V8 must not run there (its
+// stack walk crashes, its GC waits for threads that do not exist). libuv's
+// own child handler, registered before ours, opens a pipe, so the flag is
+// raised in the prepare handler (those run in reverse order: ours first)
+// and lowered again in the parent only.
+std::atomic<bool> g_forked{false};
+void on_fork_prepare() { g_forked.store(true, std::memory_order_relaxed); }
+void on_fork_parent() { g_forked.store(false, std::memory_order_relaxed); }
+
+}  // namespace
+
+void install_fork_guard() {
+  static bool installed = false;
+  if (!installed) installed = pthread_atfork(on_fork_prepare, on_fork_parent, nullptr) == 0;
+}
 
 uint32_t capture_for_descriptor(enum fdscope_lang_call call, int) {
+  if (g_forked.load(std::memory_order_relaxed)) return 0;
   const int saved_errno = errno;
   uint32_t stack = 0;
   const V8Api* v8 = v8_api();
