@@ -29,6 +29,7 @@ inline bool plausible(uintptr_t p) {
 }
 
 struct DirectMemory {
+  static constexpr bool kCached = true;  // frame ids may be looked up by address
   template <class T>
   bool load(uintptr_t addr, T* out) {
     *out = *reinterpret_cast<const volatile T*>(addr);
@@ -39,6 +40,7 @@ struct DirectMemory {
 };
 
 struct CheckedMemory {
+  static constexpr bool kCached = false;  // the layout is on trial: read everything
   long pid = raw_syscall(SYS_getpid);
   bool unavailable = false;  // the kernel or a seccomp filter refused the call
   bool faulted = false;      // an address was not readable

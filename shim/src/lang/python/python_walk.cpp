@@ -19,6 +19,7 @@
 #include <pthread.h>
 
 #include "../../../include/fdscope_lang.h"
+#include "python_frame_cache.h"
 #include "python_frames.h"
 #include "python_layouts.h"
 #include "python_memory.h"
@@ -94,8 +95,7 @@ class Walker {
     int addr;
     Walk w = instruction(f, code, owner, &addr);
     if (w != Walk::kOk) return w;
-    int line = addr == kUnknownAddr ? 0 : rt_.addr2line(reinterpret_cast<void*>(code), addr);
-    return append(code, line);
+    return append(code, addr);
   }
 
   static constexpr int kUnknownAddr = -2;
@@ -124,18 +124,25 @@ class Walker {
     return Walk::kOk;
   }
 
-  Walk append(uintptr_t code, int line) {
-    uintptr_t name_obj, file_obj;
+  Walk append(uintptr_t code, int addr) {
+    FrameKey key{code, 0, 0, addr, 0};
     int16_t name_at = l_.code_qualname != kNone ? l_.code_qualname : int16_t(l_.code_name);
-    if (!m_.load(code + name_at, &name_obj) || !m_.load(code + l_.code_filename, &file_obj))
+    if (!m_.load(code + name_at, &key.name) || !m_.load(code + l_.code_filename, &key.file) ||
+        !m_.load(code + l_.code_firstlineno, &key.firstlineno))
       return Walk::kBad;
+    if (Mem::kCached) {
+      if (uint32_t id = cached_frame(key)) return ids_[n_++] = id, Walk::kOk;
+    }
     const char *name = nullptr, *file = nullptr;
     size_t name_len = 0, file_len = 0;
-    if (!text(name_obj, name_buf_, kMaxFunction, &name, &name_len) ||
-        !text(file_obj, file_buf_, kMaxFile, &file, &file_len))
+    if (!text(key.name, name_buf_, kMaxFunction, &name, &name_len) ||
+        !text(key.file, file_buf_, kMaxFile, &file, &file_len))
       return Walk::kBad;
+    int line = addr == kUnknownAddr ? 0 : rt_.addr2line(reinterpret_cast<void*>(code), addr);
     uint32_t id = fdscope_lang_frame(FDSCOPE_LANG_PYTHON, name, name_len, file, file_len, line, 0);
-    if (id) ids_[n_++] = id;
+    if (!id) return Walk::kOk;  // the frame store is full
+    if (Mem::kCached) remember_frame(key, id);
+    ids_[n_++] = id;
     return Walk::kOk;
   }
 
