@@ -1,4 +1,4 @@
-/* The interface between the interposers (preload.c) and the shim's core:
+/* The interface between the interposers (the interpose/ hook files) and the shim's core:
  * a small C API in the manner of heaptrack's libheaptrack.h. Every function
  * keeps the host's errno and is safe in a signal handler. */
 #pragma once
