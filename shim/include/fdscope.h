@@ -13,9 +13,10 @@ extern "C" {
 int fdscope_dump(const char* path);
 
 /* The library's own descriptors at this moment (the reserve kept for
- * dumps at the descriptor limit; during a dump, the files it reads and
- * writes): up to `max` numbers into `out`; returns how many there are.
- * Dumps leave them out; tests use this to account for every descriptor. */
+ * dumps at the descriptor limit; while a dump is written, its output file;
+ * libunwind's, if it holds any): up to `max` numbers into `out`; returns
+ * how many there are. Dumps leave them out; tests use this to account for
+ * every descriptor. */
 int fdscope_own_fds(int* out, int max);
 
 #ifdef __cplusplus

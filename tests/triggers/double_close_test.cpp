@@ -79,13 +79,13 @@ TEST(DoubleClose, ReportedWithBothStacks) {
       << heads[0];
   auto again = lines_with(r.err, "closed again at: ");
   ASSERT_EQ(again.size(), 1u) << r.err;
-  EXPECT_NE(again[0].find("closed again at: cleanup_again < main"), std::string::npos) << again[0];
+  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < main"), std::string::npos) << again[0];
   auto first = lines_with(r.err, "first closed at: ");
   ASSERT_EQ(first.size(), 1u) << r.err;
-  EXPECT_NE(first[0].find("first closed at: cleanup < main"), std::string::npos) << first[0];
+  EXPECT_NE(first[0].find("first closed at: cleanup (double_close_program) < main"), std::string::npos) << first[0];
   auto created = lines_with(r.err, "created by open at: ");
   ASSERT_EQ(created.size(), 1u) << r.err;
-  EXPECT_NE(created[0].find("open_config < main"), std::string::npos) << created[0];
+  EXPECT_NE(created[0].find("open_config (double_close_program) < main"), std::string::npos) << created[0];
   EXPECT_EQ(lines_with(r.err, "999").size(), 0u) << r.err;
 }
 
@@ -122,4 +122,20 @@ TEST(DoubleClose, LogNoneKeepsTheOutputLine) {
   auto reports = json_lines(tmp.file("dump.jsonl"));
   ASSERT_EQ(reports.size(), 1u);
   expect_report_line(reports[0], r.pid);
+}
+
+// log=FILE: the report's lines go to that file, as dump summaries do, and
+// not to the program's stderr.
+TEST(DoubleClose, LogFileGetsTheReportLines) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, ":log=" + tmp.file("fdscope.log"));
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.err, "");
+  std::string log = read_text(tmp.file("fdscope.log"));
+  EXPECT_EQ(lines_with(log, "double close of fd 3").size(), 1u) << log;
+  auto again = lines_with(log, "closed again at: ");
+  ASSERT_EQ(again.size(), 1u) << log;
+  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < main"),
+            std::string::npos)
+      << again[0];
 }

@@ -216,6 +216,22 @@ TEST(Threshold, MaxDumpsBoundsTheDumps) {
   EXPECT_EQ(lines_with(r.err, " dump ").size(), 2u) << r.err;
 }
 
+// fdscope_dump() requests are the program's own: they do not use up the
+// automatic dumps max_dumps allows.
+TEST(Threshold, RequestsDoNotCountTowardsMaxDumps) {
+  TempDir tmp;
+  Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10:max_dumps=1"),
+                        {"request:3", "files:20"});
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(lines_with(r.out, "request rc=0").size(), 3u) << r.out;
+  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  ASSERT_EQ(dumps.size(), 4u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(dumps[i].reason, "request");
+  EXPECT_EQ(dumps[3].reason, "threshold");
+  EXPECT_EQ(dumps[3].header.at("tracked").get<int>(), 10);
+  EXPECT_EQ(dumps[3].seq, 4);
+}
+
 TEST(Threshold, MaxDumpsZeroMeansNone) {
   TempDir tmp;
   Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10:max_dumps=0"), {"files:60"});

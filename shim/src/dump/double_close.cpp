@@ -5,7 +5,7 @@
 
 #include <atomic>
 
-#include "util/log.h"
+#include "dump/log_sink.h"
 #include "state/options.h"
 #include "platform/sys.h"
 #include "util/text.h"
@@ -32,36 +32,31 @@ void add_stack_text(LineBuf& line, uint32_t id, const Symbolizer& sym) {
   }
   for (unsigned i = 0; i < st.depth && i < 6; ++i) {
     if (i) line.add(" < ");
-    const ResolvedFrame* f = sym.find(st.frames[i]);
-    if (f && f->name) {
-      line.add(f->name);
-    } else {
-      char hex[20] = "0x";
-      line.add(hex, 2 + format_hex(hex + 2, st.frames[i]));
-    }
+    add_frame_text(line, st.frames[i], sym);
   }
 }
 
 void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
                 const Symbolizer& sym, uint64_t ms_since_first) {
-  if (strcmp(options().log, "none") == 0) return;
+  LogSink log;
+  if (!log.enabled()) return;
   LineBuf head;
   head.add("fdscope: pid ").add_i64(sys::getpid()).add(": double close of fd ").add_i64(fd);
   head.add(" by tid ").add_i64(second_tid).add(" (first closed by tid ").add_i64(rec.close_tid);
   head.add(", ").add_u64(ms_since_first).add(" ms earlier)\n");
-  log_line_stderr(head.c_str());
+  log.write(head);
   LineBuf again;
   again.add("fdscope:   closed again at: ");
   add_stack_text(again, second, sym);
-  log_line_stderr(again.add("\n").c_str());
+  log.write(again.add("\n"));
   LineBuf first;
   first.add("fdscope:   first closed at: ");
   add_stack_text(first, rec.close_stack, sym);
-  log_line_stderr(first.add("\n").c_str());
+  log.write(first.add("\n"));
   LineBuf created;
   created.add("fdscope:   created by ").add(call_name(rec.call)).add(" at: ");
   add_stack_text(created, rec.stack, sym);
-  log_line_stderr(created.add("\n").c_str());
+  log.write(created.add("\n"));
 }
 
 }  // namespace

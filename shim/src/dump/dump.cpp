@@ -37,7 +37,8 @@ namespace {
 // 2: language stacks (fd.lang_stack, stack frames with "lang").
 constexpr int kFormatVersion = 2;
 std::atomic<bool> g_busy{false};
-std::atomic<unsigned> g_seq{0};
+std::atomic<unsigned> g_seq{0};        // every dump: its sequence number
+std::atomic<unsigned> g_automatic{0};  // threshold, emfile, signal, exit: max_dumps
 
 // Lists the numbers in /proc/self/fd, except the shim's own descriptors.
 size_t list_open_fds(int dir, int* out, size_t cap, char* buf, size_t buf_len) {
@@ -287,8 +288,10 @@ const char* reason_name(Reason r) {
 
 int write_dump(Reason reason, const char* path, const char* trigger) {
   ShimScope scope;
-  if (reason != Reason::kRequest && g_seq.load() >= options().max_dumps) return -ECANCELED;
+  const bool automatic = reason != Reason::kRequest;
+  if (automatic && g_automatic.load() >= options().max_dumps) return -ECANCELED;
   if (!try_lock_output()) return -EBUSY;
+  if (automatic) g_automatic.fetch_add(1);
   unsigned seq = g_seq.fetch_add(1) + 1;
   int r = write_dump_locked(reason, path, trigger, seq);
   reserve_restore();
@@ -303,10 +306,9 @@ bool try_lock_output() {
 
 void unlock_output() { g_busy.store(false, std::memory_order_release); }
 
-unsigned dumps_written() { return g_seq.load(); }
-
 void dump_after_fork() {
   g_seq.store(0);
+  g_automatic.store(0);
   g_busy.store(false);
   output_after_fork();
   process_info_after_fork();

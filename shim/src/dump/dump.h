@@ -27,9 +27,6 @@ void unlock_output();
 class JsonWriter;
 void line_start(JsonWriter& w, const char* type, unsigned seq);
 
-// Dumps written by this process so far.
-unsigned dumps_written();
-
 void dump_after_fork();
 
 }  // namespace fdscope

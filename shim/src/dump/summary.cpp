@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "dump/log_sink.h"
 #include "state/options.h"
 #include "stacks/stack_store.h"
 #include "platform/sys.h"
@@ -30,17 +31,7 @@ void add_frame(LineBuf& line, uint32_t stack, const Symbolizer& sym) {
   for (unsigned i = 0; i < st.depth; ++i) {
     const ResolvedFrame* f = sym.find(st.frames[i]);
     if (f && f->module >= 0 && is_runtime_library(sym.modules()[f->module].path)) continue;
-    if (f && f->name) {
-      char name[256];
-      line.add(demangle_into(f->name, name, sizeof(name)));
-      const char* path = sym.modules()[f->module].path;
-      const char* base = strrchr(path, '/');
-      line.add(" (").add(base ? base + 1 : path).add(")");
-    } else {
-      char hex[20] = "0x";
-      line.add(hex, 2 + format_hex(hex + 2, st.frames[i]));
-      line.add(f && f->module >= 0 ? "" : " (jit or unknown code)");
-    }
+    add_frame_text(line, st.frames[i], sym);
     return;
   }
   line.add("(no stack)");
@@ -66,17 +57,6 @@ uint64_t site_key(uint32_t stack, const Symbolizer& sym) {
     mix(f->offset);
   }
   return h;
-}
-
-int open_log(bool* close_after) {
-  const char* where = options().log;
-  *close_after = false;
-  if (strcmp(where, "none") == 0) return -1;
-  if (strcmp(where, "stderr") == 0) return 2;
-  long fd = sys::ops.openat(AT_FDCWD, where,
-                            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  *close_after = fd >= 0;
-  return (int)fd;
 }
 
 }  // namespace
@@ -133,10 +113,9 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
   head.add("\n");
   // A failure is said on stderr whatever `log` says, as one line.
   if (f.error) log_line_stderr(head.c_str());
-  bool close_after;
-  int fd = open_log(&close_after);
-  if (fd < 0) return;
-  if (!f.error || fd != 2) sys::write_all(fd, head.c_str(), head.size());
+  LogSink log;
+  if (!log.enabled()) return;
+  if (!f.error || !log.is_stderr()) log.write(head);
 
   // Top sites by count: a selection pass per rank (k is tiny).
   uint32_t shown[kTopSites] = {};
@@ -156,9 +135,8 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
     line.add("fdscope: pid ").add_i64(sys::getpid()).add(":   ").add_u64(best->count).add(" x ");
     add_frame(line, best->stack, sym);
     line.add("  ").add(best->target[top]).add("\n");
-    sys::write_all(fd, line.c_str(), line.size());
+    log.write(line);
   }
-  if (close_after) sys::ops.close(fd);
 }
 
 void SiteTally::write_emf(const Facts& f, const Symbolizer& sym) const {

@@ -12,7 +12,6 @@ void JsonWriter::put(const char* s, size_t n) {
     if (error_ || n == 0) return;
     long r = sys::write_all(fd_, s, n);
     if (r < 0) error_ = (int)r;
-    written_ += n;
     return;
   }
   while (n > 0) {
@@ -33,7 +32,6 @@ void JsonWriter::flush() {
   }
   long r = sys::write_all(fd_, buf_, len_);
   if (r < 0) error_ = (int)r;
-  written_ += len_;
   len_ = 0;
 }
 

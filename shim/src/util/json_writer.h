@@ -28,7 +28,6 @@ class JsonWriter {
 
   void flush();
   int error() const { return error_; }  // 0 or -errno of the first failure
-  uint64_t written() const { return written_; }
 
  private:
   void put(const char* s, size_t n);
@@ -37,7 +36,6 @@ class JsonWriter {
   size_t cap_;
   size_t len_ = 0;
   int error_ = 0;
-  uint64_t written_ = 0;
 };
 
 }  // namespace fdscope

@@ -15,7 +15,6 @@ class Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
 
-  bool ok() const { return base_ != nullptr; }
   // Zeroed memory for n objects of T, or nullptr when the reservation is used up.
   template <typename T>
   T* alloc(size_t n) {

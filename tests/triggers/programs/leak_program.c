@@ -12,6 +12,8 @@
  *                  the library's sight), then open_log_file exactly that many
  *     getaddrinfo  resolve "localhost"; prints rc and errno
  *     getpwnam     look up "root"; prints whether found and errno
+ *     request:K    K x fdscope_dump(NULL) (looked up with dlsym), as a
+ *                  program asking for dumps itself does
  *     say:TEXT     print TEXT on stdout
  *     wait         read a line from stdin (the test acts meanwhile)
  *
@@ -19,6 +21,7 @@
  * nothing), one line each. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -158,6 +161,9 @@ int main(int argc, char** argv) {
       while (read(0, &c, 1) == 1 && c != '\n') {
       }
       say("resumed");
+    } else if (strncmp(s, "request:", 8) == 0) {
+      int (*dump)(const char*) = (int (*)(const char*))dlsym(RTLD_DEFAULT, "fdscope_dump");
+      for (int j = 0; j < k; ++j) say("request rc=%d", dump ? dump(NULL) : -2);
     } else if (strncmp(s, "say:", 4) == 0) {
       say("%s", s + 4);
     } else {

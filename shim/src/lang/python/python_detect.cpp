@@ -86,6 +86,12 @@ bool detect(Runtime* rt) {
   if (!rt->layout) return false;
   rt->minor = minor;
   if (minor >= 13 && !debug_offsets_agree(*rt->layout)) return false;
+#ifdef FDSCOPE_PY_TEST_WRONG_LAYOUT
+  // Tests only (tests/lang/python's reader harness): read this interpreter
+  // with another version's row, to see that a wrong layout fails safely.
+  static const unsigned kOther[] = {11, 12, 13, 8, 10, 11};  // for 3.8 ... 3.13
+  rt->layout = layout_for(3, kOther[minor - 8]);
+#endif
   rt->this_thread_state = reinterpret_cast<void* (*)()>(sym("PyGILState_GetThisThreadState"));
   rt->is_initialized = reinterpret_cast<int (*)()>(sym("Py_IsInitialized"));
   rt->is_finalizing = reinterpret_cast<int (*)()>(sym(minor >= 13 ? "Py_IsFinalizing" : "_Py_IsFinalizing"));
