@@ -104,13 +104,12 @@ function installHooks(api, base) {
   ]);
   const ROOTS = new Set(['TickObject', 'Timeout', 'Immediate']);
   const MAX_BY_ID = 8192;
-  const MAX_ROOTS_PER_EXECUTION = 16;
+  const MAX_ROOTS = 256;
 
   const byResource = new WeakMap(); // resource -> context, for before()
   const byId = new Map();           // asyncId -> context of capturing resources, for triggers
   const capturedIn = new Map();     // asyncId -> execution it was captured in
   const pendingAccepted = [];       // accepted connections and their contexts, until the fd is readable
-  let rootExec = -1;
   let rootCount = 0;
   let rootCtx = 0;
   const pendingOpens = new Map();   // asyncId of an fs open request -> FIFO token
@@ -123,8 +122,13 @@ function installHooks(api, base) {
   function init(asyncId, type, triggerAsyncId, resource) {
     try {
       if (pendingAccepted.length !== 0) attributeAccepted();
-      const exec = executionAsyncId();
       let parent = slots[0];
+      if (type === 'PROMISE') {
+        // The most frequent resource by far: inherit, nothing else.
+        if (parent !== 0) byResource.set(resource, parent);
+        return;
+      }
+      const exec = executionAsyncId();
       let trigger = false;
       if (triggerAsyncId !== exec) {
         const t = byId.get(triggerAsyncId);
@@ -140,26 +144,28 @@ function installHooks(api, base) {
         // or they would appear twice (the DNS lookup of net.connect).
         if (trigger && capturedIn.get(triggerAsyncId) === exec) parent = slots[0];
         ctx = capture(parent);
-        if (ctx !== 0) remember(asyncId, ctx, exec);
         if (slots[1] !== 0) pendingOpens.set(asyncId, slots[1]);
-        if (ctx === parent && ctx !== 0 && trigger && (type === 'TCPWRAP' || type === 'PIPEWRAP')) {
+        if (ctx === parent && trigger && (type === 'TCPWRAP' || type === 'PIPEWRAP')) {
           // Made by node's C++ with no JavaScript running: a connection
-          // accepted by a server. It belongs to the server's context.
-          pendingAccepted.push(resource, ctx);
-        } else if (type === 'WORKER') {
+          // accepted by a server. Its descriptor belongs to the server's
+          // context; what the connection's callbacks do does not inherit
+          // it (that would make every request pay for a context its own
+          // synchronous stack already explains).
+          if (ctx !== 0) pendingAccepted.push(resource, ctx);
+          return;
+        }
+        if (ctx !== 0) remember(asyncId, ctx, exec);
+        if (type === 'WORKER') {
           pendingWorker = [resource, ctx];
           workerWait = 0;
         }
-      } else if (ctx === 0 && ROOTS.has(type)) {
-        // A hop scheduled from code that has no context yet (the program's
-        // top level, a callback from outside any resource): capture this
-        // root once, everything it leads to inherits it. Bounded per
-        // execution so that a loop of them costs little.
-        if (exec !== rootExec) {
-          rootExec = exec;
-          rootCount = 0;
-        }
-        if (rootCount < MAX_ROOTS_PER_EXECUTION) {
+      } else if (ctx === 0 && exec === 1 && ROOTS.has(type)) {
+        // A hop scheduled by the program's top-level code, which has no
+        // context: capture it, everything it leads to inherits it. Bounded,
+        // so that a top-level loop of timers costs little. (Elsewhere, a
+        // hop from code without a context keeps none: capturing there
+        // would cost every request of a server.)
+        if (rootCount < MAX_ROOTS) {
           rootCount++;
           rootCtx = capture(0);
         }

@@ -13,7 +13,8 @@ assertions follow the sources.
               (>= 99%) of its descriptors in one language stack, whose first
               user frame is the function at the marked line.
   async       tests/lang/node/async_leaks.js: net.connect to 'localhost' (DNS
-              hop) and to 127.0.0.1 (nextTick hop), setTimeout, fs.open with a
+              hop) and to 127.0.0.1 (nextTick hop), setTimeout (from top-level
+              code and from a promise continuation), fs.open with a
               callback (threadpool), await then fs.promises.open, a worker
               thread, accepted connections: each site names the user function
               and line that started it, after an async frame where there
@@ -189,8 +190,8 @@ def check_async(ck, args, tmp):
                   describe(d, dup))
 
     files = [f for f in d.tracked() if f.target == target]
-    ck.expect_equal(len(files), 4 * n, "%d files of the fixture are open (timer, callback, promise, worker)"
-                    % (4 * n))
+    ck.expect_equal(len(files), 5 * n, "%d files of the fixture are open (2 timers, callback, promise, worker)"
+                    % (5 * n))
 
     def group(pred):
         return [f for f in files if pred(f.get("lang_stack"))]
@@ -198,9 +199,13 @@ def check_async(ck, args, tmp):
     timer = group(lambda st: first_user(d, st, ASYNC) == ("onTimer", s["onTimer"]))
     ck.expect_equal(len(timer), n, "setTimeout: %d files name onTimer at line %d" % (n, s["onTimer"]),
                     describe(d, files))
-    bad = [f for f in timer if not async_before(d, f.lang_stack, ASYNC, "scheduleOpen", s["scheduleOpen"])]
-    ck.expect(not bad, "setTimeout: then, async, scheduleOpen at line %d (where the timer was set)"
-              % s["scheduleOpen"], describe(d, bad))
+    startup = group(lambda st: first_user(d, st, ASYNC) == ("onStartupTimer", s["onStartupTimer"]))
+    ck.expect_equal(len(startup), n, "setTimeout from top-level code: %d files name onStartupTimer at line %d"
+                    % (n, s["onStartupTimer"]), describe(d, files))
+    bad = [f for f in startup
+           if not async_before(d, f.lang_stack, ASYNC, "armStartupTimer", s["armStartupTimer"])]
+    ck.expect(not bad, "setTimeout from top-level code: then, async, armStartupTimer at line %d "
+              "(where the timer was set)" % s["armStartupTimer"], describe(d, bad))
 
     cb = group(lambda st: first_user(d, st, ASYNC) == ("openWithCallback", s["openWithCallback"]))
     ck.expect_equal(len(cb), n, "fs.open(cb) on the threadpool: %d files name openWithCallback at line %d"
