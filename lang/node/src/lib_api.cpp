@@ -1,6 +1,6 @@
 #include "lib_api.h"
 
-#include <dlfcn.h>
+#include "dlsym_compat.h"
 
 namespace fdscope_node {
 namespace {
