@@ -98,7 +98,10 @@ TEST(LifecycleSignalHandler, HandlerOpeningAndClosingWhileMainDoesTooNeitherDead
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   ASSERT_EQ(sigaction(SIGALRM, &sa, &old), 0);
-  itimerval every{{0, 300}, {0, 300}};  // every 0.3 ms
+  // Every 2 ms: a handler unwinds through the signal frame (libunwind's
+  // slow path, ~0.1-0.5 ms for its ten calls here), and a period shorter
+  // than that would leave the main loop no time at all.
+  itimerval every{{0, 2000}, {0, 2000}};
   ASSERT_EQ(setitimer(ITIMER_REAL, &every, nullptr), 0);
 
   std::vector<Kept> kept = signal_stress_main_loop(std::chrono::milliseconds(1500));

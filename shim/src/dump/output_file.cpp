@@ -8,7 +8,7 @@
 
 #include "platform/reserve_fd.h"
 #include "platform/sys.h"
-#include "util/text.h"
+#include "fdscope_common/output_name.h"
 
 namespace fdscope {
 namespace {
@@ -18,21 +18,7 @@ char g_chosen[kPathMax];  // this process's dump file, once created
 int g_chosen_pid;
 
 void expand(const char* tmpl, char* out, unsigned cap) {
-  LineBuf b;
-  for (const char* p = tmpl; *p; ++p) {
-    if (p[0] == '%' && p[1] == 'p') {
-      b.add_u64((uint64_t)sys::getpid());
-      ++p;
-    } else if (p[0] == '%' && p[1] == 't') {
-      b.add_u64(sys::realtime_ns() / 1000000000u);
-      ++p;
-    } else {
-      b.add(p, 1);
-    }
-  }
-  unsigned n = b.size() < cap - 1 ? (unsigned)b.size() : cap - 1;
-  memcpy(out, b.c_str(), n);
-  out[n] = 0;
+  common::expand_output_name(tmpl, sys::getpid(), sys::realtime_ns() / 1000000000u, out, cap);
 }
 
 // strlcpy: dst always ends up NUL-terminated.
@@ -60,9 +46,7 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
   const char* tmpl = override_path && *override_path ? override_path : options().output;
   char defaults[kPathMax];
   if (!*tmpl) {
-    LineBuf b;
-    b.add(g_tmpdir).add("/fdscope.%p.jsonl");
-    memcpy(defaults, b.c_str(), b.size() + 1);
+    common::default_output_template(g_tmpdir, defaults, sizeof(defaults));
     tmpl = defaults;
   }
   if (strcmp(tmpl, "stderr") == 0) {
@@ -88,25 +72,26 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
   }
   char base[kPathMax];
   expand(tmpl, base, sizeof(base));
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    LineBuf name;
-    name.add(base);
-    if (attempt > 0) name.add(".").add_u64((uint64_t)attempt);
+  const size_t base_len = strlen(base);
+  for (int attempt = 0; attempt < common::kOutputAttempts; ++attempt) {
+    char name[kPathMax + 8];
+    memcpy(name, base, base_len + 1);
+    common::add_output_suffix(name, base_len, sizeof(name), attempt);
     // The name is the caller's to show, whether or not it can be created.
-    copy_bounded(path_out, cap, name.c_str());
+    copy_bounded(path_out, cap, name);
     long fd = open_with_reserve(
-        [&] { return sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_CREAT | O_EXCL, 0600); });
+        [&] { return sys::ops.openat(AT_FDCWD, name, kAppend | O_CREAT | O_EXCL, 0600); });
     if (fd == -EEXIST && attempt == 0) {
       // A device or FIFO named on purpose (/dev/stderr, /dev/full, a pipe
       // to a collector) is written to; an existing regular file is not.
-      long dev = sys::ops.openat(AT_FDCWD, name.c_str(), kAppend | O_NONBLOCK, 0);
+      long dev = sys::ops.openat(AT_FDCWD, name, kAppend | O_NONBLOCK, 0);
       struct stat st{};
       if (dev >= 0 && sys::ops.fstat((int)dev, &st) == 0 && !S_ISREG(st.st_mode)) return (int)dev;
       if (dev >= 0) sys::ops.close((int)dev);
     }
     if (fd == -EEXIST) continue;
     if (fd >= 0) {
-      copy_bounded(g_chosen, sizeof(g_chosen), name.c_str());
+      copy_bounded(g_chosen, sizeof(g_chosen), name);
       g_chosen_pid = pid;
     }
     return (int)fd;

@@ -12,51 +12,77 @@
 #include "symbolize/demangle.h"
 #include "util/json_writer.h"
 #include "dump/process_info.h"
+#include "fdscope_common/lang_frames.h"
+#include "fdscope_common/runtime_frames.h"
+#include "fdscope_common/site_key.h"
+#include "lang/lang_frames.h"
 
 namespace fdscope {
 namespace {
 
 constexpr int kTopSites = 5;
 
-// Frames of the C library and the loader say nothing about who leaked.
-bool is_runtime_library(const char* path) {
-  const char* base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
-         strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0;
+common::LangFrameRef lang_ref(const lang::FrameInfo& f, bool async) {
+  return common::LangFrameRef{(common::Lang)f.lang, f.function, f.function_len, f.file,
+                              f.file_len, f.line, f.column, async};
 }
 
-void add_frame(LineBuf& line, uint32_t stack, const Symbolizer& sym) {
+// A language site is named by the innermost frame of the user's own code
+// (else of a dependency, else the innermost), as reports start a site:
+// "openConfig (leak.js:5)".
+bool add_lang_frame(LineBuf& line, uint32_t stack) {
+  StackView st = stack_frames(stack);
+  lang::FrameInfo best{}, f{};
+  int best_owner = 3;
+  for (unsigned i = 0; i < st.depth; ++i) {
+    if (!lang::frame_info(lang::frame_id_of(st.frames[i]), &f)) continue;
+    int owner = (int)common::lang_frame_owner((common::Lang)f.lang, f.file, f.file_len);
+    if (owner < best_owner) best = f, best_owner = owner;
+    if (owner == 0) break;
+  }
+  if (best_owner == 3) return false;
+  const char* base = best.file;
+  for (unsigned k = 0; k < best.file_len; ++k)
+    if (best.file[k] == '/') base = best.file + k + 1;
+  line.add(best.function_len ? best.function : "(anonymous)", best.function_len ? best.function_len : 11);
+  line.add(" (").add(base, best.file_len - (base - best.file)).add(":").add_i64(best.line).add(")");
+  return true;
+}
+
+void add_frame(LineBuf& line, uint32_t stack, uint32_t lang_stack, const Symbolizer& sym) {
+  if (lang_stack && add_lang_frame(line, lang_stack)) return;
   StackView st = stack_frames(stack);
   for (unsigned i = 0; i < st.depth; ++i) {
     const ResolvedFrame* f = sym.find(st.frames[i]);
-    if (f && f->module >= 0 && is_runtime_library(sym.modules()[f->module].path)) continue;
+    if (f && f->module >= 0 && common::is_c_runtime_module(sym.modules()[f->module].path)) continue;
     add_frame_text(line, st.frames[i], sym);
     return;
   }
   line.add("(no stack)");
 }
 
-// Module frames by module and offset; a run of JavaScript frames (outside
-// any module, or V8's Builtins_* code) as one marker.
-uint64_t site_key(uint32_t stack, const Symbolizer& sym) {
+// The call-site key of the tool's reports (common/site_key.h), so that the
+// summary's sites are the report's.
+uint64_t site_key(uint32_t stack, uint32_t lang_stack, const Symbolizer& sym) {
+  common::SiteKey k;
+  StackView ls = stack_frames(lang_stack);
+  if (lang_stack && lang::is_lang_stack(ls)) {
+    for (unsigned i = 0; i < ls.depth; ++i) {
+      lang::FrameInfo f;
+      if (lang::frame_info(lang::frame_id_of(ls.frames[i]), &f))
+        k.lang_frame(lang_ref(f, lang::is_async_word(ls.frames[i])));
+    }
+    return k.value();
+  }
   StackView st = stack_frames(stack);
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
-  bool in_js = false;
   for (unsigned i = 0; i < st.depth; ++i) {
     const ResolvedFrame* f = sym.find(st.frames[i]);
-    bool js = !f || f->module < 0 || (f->name && strncmp(f->name, "Builtins_", 9) == 0);
-    if (js) {
-      if (!in_js) mix(~0ull);
-      in_js = true;
-      continue;
-    }
-    in_js = false;
-    mix((uint64_t)f->module);
-    mix(f->offset);
+    bool in_module = f && f->module >= 0;
+    if (common::is_js_engine_frame(in_module, f ? f->name : nullptr)) k.js_engine_frame(nullptr);
+    else if (in_module) k.native_frame(sym.modules()[f->module].path, f->offset);
+    else k.native_frame("", st.frames[i]);
   }
-  return h;
+  return k.value();
 }
 
 }  // namespace
@@ -67,11 +93,12 @@ bool SiteTally::init(Scratch& scratch, size_t max_sites) {
   return sites_ != nullptr;
 }
 
-void SiteTally::add(uint32_t stack, const char* target, const Symbolizer& sym) {
+void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* target,
+                    const Symbolizer& sym) {
   Site* s = nullptr;
-  for (size_t i = 0; i < used_ && !s; ++i)  // the common case: a stack seen first
-    if (sites_[i].stack == stack) s = &sites_[i];
-  const uint64_t key = s ? s->key : site_key(stack, sym);
+  for (size_t i = 0; i < used_ && !s; ++i)  // the common case: stacks seen first
+    if (sites_[i].stack == stack && sites_[i].lang_stack == lang_stack) s = &sites_[i];
+  const uint64_t key = s ? s->key : site_key(stack, lang_stack, sym);
   for (size_t i = 0; i < used_ && !s; ++i)
     if (sites_[i].key == key) s = &sites_[i];
   if (!s) {
@@ -79,6 +106,7 @@ void SiteTally::add(uint32_t stack, const char* target, const Symbolizer& sym) {
     s = &sites_[used_++];
     s->key = key;
     s->stack = stack;
+    s->lang_stack = lang_stack;
   }
   ++s->count;
   // Keep the few most frequent targets (a bounded heavy-hitters count).
@@ -118,22 +146,22 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
   if (!f.error || !log.is_stderr()) log.write(head);
 
   // Top sites by count: a selection pass per rank (k is tiny).
-  uint32_t shown[kTopSites] = {};
+  size_t shown[kTopSites] = {};  // site index + 1
   for (int rank = 0; rank < kTopSites; ++rank) {
     const Site* best = nullptr;
     for (size_t i = 0; i < used_; ++i) {
       bool taken = false;
-      for (int r = 0; r < rank; ++r) taken |= shown[r] == sites_[i].stack + 1;
+      for (int r = 0; r < rank; ++r) taken |= shown[r] == i + 1;
       if (!taken && (!best || sites_[i].count > best->count)) best = &sites_[i];
     }
     if (!best) break;
-    shown[rank] = best->stack + 1;
+    shown[rank] = (size_t)(best - sites_) + 1;
     int top = 0;
     for (int t = 1; t < kTargets; ++t)
       if (best->target_count[t] > best->target_count[top]) top = t;
     LineBuf line;
     line.add("fdscope: pid ").add_i64(sys::getpid()).add(":   ").add_u64(best->count).add(" x ");
-    add_frame(line, best->stack, sym);
+    add_frame(line, best->stack, best->lang_stack, sym);
     line.add("  ").add(best->target[top]).add("\n");
     log.write(line);
   }
@@ -144,7 +172,7 @@ void SiteTally::write_emf(const Facts& f, const Symbolizer& sym) const {
   for (size_t i = 0; i < used_; ++i)
     if (!top || sites_[i].count > top->count) top = &sites_[i];
   LineBuf site;
-  if (top) add_frame(site, top->stack, sym);
+  if (top) add_frame(site, top->stack, top->lang_stack, sym);
   char buf[2048];
   JsonWriter w(2, buf, sizeof(buf));
   w.raw("{\"_aws\":{\"Timestamp\":").u64(sys::realtime_ns() / 1000000);

@@ -15,10 +15,11 @@ namespace fdscope {
 class SiteTally {
  public:
   bool init(Scratch& scratch, size_t max_sites);
-  // Counts a descriptor created at `stack`. Stacks that differ only in
-  // JavaScript frames (JIT code moves as V8 recompiles it; interpreter and
-  // builtins frames come and go as a function warms up) are one site.
-  void add(uint32_t stack, const char* target, const Symbolizer& sym);
+  // Counts a descriptor created at `stack` (and `lang_stack`, 0 for none),
+  // grouped as the tool's reports group it (common/site_key.h): by the
+  // language stack when there is one; else native stacks that differ only
+  // in JavaScript-engine frames are one site.
+  void add(uint32_t stack, uint32_t lang_stack, const char* target, const Symbolizer& sym);
 
   struct Facts {
     Reason reason;
@@ -40,7 +41,8 @@ class SiteTally {
   static constexpr size_t kTargetLen = 120;
   struct Site {
     uint64_t key;     // site identity (see add)
-    uint32_t stack;   // the first stack seen for it, for naming the site
+    uint32_t stack;   // the first stacks seen for it, for naming the site
+    uint32_t lang_stack;
     uint32_t count;
     uint32_t target_count[kTargets];
     char target[kTargets][kTargetLen];

@@ -58,6 +58,8 @@ uint32_t capture(Call call, int fd) {
   return fn ? fn(kind_of(call), fd) : 0;
 }
 
+void after_fork() { g_capturer.store(nullptr, std::memory_order_release); }
+
 void set_capturer(fdscope_lang_capture_fn fn) {
   g_capturer.store(fn, std::memory_order_release);
 }

@@ -18,6 +18,12 @@ void start();
 // True when language stacks are recorded (lang=auto and the library runs).
 bool enabled();
 
+// In a fork child: the runtime integration's capturer is dropped. A forked
+// Node.js child cannot run its parent's isolate (libuv's own atfork handler
+// opens a pipe in the child before anything else runs); the CPython reader
+// only reads memory and goes on.
+void after_fork();
+
 // The language stack of the descriptor `fd` that `call` is creating on this
 // thread, or 0. Called inside a ShimScope, after the native stack.
 uint32_t capture(Call call, int fd);

@@ -1,6 +1,7 @@
 #include "lang/node_inject.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <link.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,11 +76,15 @@ void inject_node_preload() {
   Finder f{reinterpret_cast<uintptr_t>(&inject_node_preload), {}, false};
   dl_iterate_phdr(find_self, &f);
   if (!f.found) return;
-  char script[sizeof(f.dir) + sizeof(kScript) + 1];
+  char found[sizeof(f.dir) + sizeof(kScript) + 1];
   size_t dl = strlen(f.dir);
-  memcpy(script, f.dir, dl);
-  script[dl] = '/';
-  memcpy(script + dl + 1, kScript, sizeof(kScript));
+  memcpy(found, f.dir, dl);
+  found[dl] = '/';
+  memcpy(found + dl + 1, kScript, sizeof(kScript));
+  // Absolute: node resolves a relative --require as a module name, and a
+  // relative LD_PRELOAD (build/lib/libfdscope.so) names the library so.
+  char script[PATH_MAX];
+  if (!realpath(found, script)) return;
   // NODE_OPTIONS quotes with "...": a path that needs escaping is not used.
   if (strpbrk(script, "\"\\") || access(script, R_OK) != 0) return;
 

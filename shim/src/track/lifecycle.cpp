@@ -31,6 +31,7 @@ void after_fork_child() {
   fd_table().release_all_after_fork();
   thread_state_after_fork();
   dump_after_fork();
+  lang::after_fork();
 }
 
 void at_exit() { exit_dump(); }
