@@ -401,6 +401,10 @@ def case_layer(ck, env):
         check_report_top_site(ck, env, rep, last, label)
 
 
+# index.mjs: `const conn = await mysql.createConnection({`
+HANDLER_CONNECT_LINE = 16
+
+
 def check_report_top_site(ck, env, rep, last_dump, label):
     leaked = len(db_sockets(env, last_dump))
     sites = rep.get("sites") or [{}]
@@ -415,9 +419,18 @@ def check_report_top_site(ck, env, rep, last_dump, label):
               json.dumps(sites[:3], indent=1)[:3000])
     ck.expect_equal(targets[0].get("target"), env.db_port_target(),
                     "report (%s): the top site's top target is the database" % label)
+    # The user's own code, not node's or mysql2's: the handler's line that
+    # called mysql.createConnection (lang=auto, the default, under the layer).
+    frames = top.get("frames") or [{}]
+    first = frames[0]
+    ck.expect_equal((first.get("lang"), os.path.basename(first.get("file") or ""),
+                     first.get("function"), first.get("line")),
+                    ("js", "index.mjs", "handler", HANDLER_CONNECT_LINE),
+                    "report (%s): the top site starts at the handler's createConnection line" % label,
+                    json.dumps(frames[:6], indent=1))
     ck.expect(any("TCPWrap::Connect" in f or f == "uv__tcp_connect" for f in funcs),
-              "report (%s): the top site is a TCP connect from JavaScript (through uv__tcp_connect or "
-              "node::TCPWrap::Connect)" % label, "\n".join(funcs[:12]))
+              "report (%s): below the JavaScript frames, the native TCP connect (uv__tcp_connect or "
+              "node::TCPWrap::Connect)" % label, "\n".join(funcs[:40]))
 
 
 # --------------------------------------------------------------------------
