@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fdscope_common/lang_frames.h"
 
 #include <string.h>

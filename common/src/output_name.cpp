@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fdscope_common/output_name.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fdscope_common/runtime_frames.h"
 
 #include <string.h>

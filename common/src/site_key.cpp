@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fdscope_common/site_key.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // fdscope's Node.js preload: libfdscope.so (lang=auto) adds
 // `--require <this file>` to NODE_OPTIONS, so this runs before the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* libfdscope.so's public API, for programs that want a dump on their own
  * terms (tests, a health endpoint). Look it up with dlsym(RTLD_DEFAULT,
  * "fdscope_dump") so the program still runs without the library. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Language runtimes' side of libfdscope.so: how a runtime integration (the
  * Node.js addon in lang/node, the CPython frame reader inside the library)
  * hands the interpreter-level stack of the code that created a descriptor

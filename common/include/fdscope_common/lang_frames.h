@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Language frames (JavaScript, Python) in dumps: the language names, and
 // whose code a frame is, so that reports start a call site at the user's
 // own code rather than in the runtime's (node: internals, the Python

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dump file names: the `output` option's template (%p pid, %t unix time in
 // seconds), the default one, and the ".N" suffixes a process's file gets
 // when the plain name already exists (pid reuse, someone else's file in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which native frames are the C runtime's: frames of libc, the dynamic
 // loader and libpthread say nothing about who leaked a descriptor, so
 // reports and the dump summary start a call site below them.

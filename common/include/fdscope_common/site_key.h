@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The identity of a call site: two descriptors whose creating stacks give
 // the same key are one site, in the dump summary and in reports, across
 // the processes of a fleet.

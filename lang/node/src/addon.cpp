@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Node-API addon the preload script loads: per environment state, the
 // functions the async hooks call, and the capturer given to the library.
 //

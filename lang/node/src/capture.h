@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JavaScript stack of the running code, as V8 itself reports it
 // (v8::StackTrace::CurrentStackTrace: one frame per function activation,
 // inlined functions included, the same whatever tier runs the code), turned

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "capturer.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The process's capturer: what the library calls, on the creating thread,
 // for every descriptor it records.
 #pragma once

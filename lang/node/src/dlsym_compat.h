@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dlsym from glibc's base symbol version, not GLIBC_2.34 (where glibc 2.34
 // moved it into libc): the addon must load on Amazon Linux 2 (glibc 2.26,
 // the nodejs18.x Lambda runtime) as well as on 2023.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "env_state.h"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the addon keeps per Node.js environment (the main thread and each
 // worker thread: one isolate each), and the process-wide registry through
 // which the capturer, called on whatever thread creates a descriptor, finds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-isolate cache of interned JavaScript frames, keyed by the position V8
 // reports (script id, line, column): a source position belongs to exactly
 // one function, so a hit needs no string from V8 at all. Script ids are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lib_api.h"
 
 #include "dlsym_compat.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The library's language API (shim/include/fdscope_lang.h), found at run
 // time: the addon is loaded into processes that may not have libfdscope.so
 // (the library removed from LD_PRELOAD, a copied layer), and then does

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pending.h"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hand-offs between threads that the async hooks cannot see across:
 //
 // - Threadpool opens. fs.open(path, cb) opens the descriptor on a libuv

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "v8_api.h"
 
 #include "dlsym_compat.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The few V8 C++ API functions the synchronous capture needs, resolved by
 // their mangled names in the running node binary.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/double_close.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reporting a double close: close() failed with EBADF on a descriptor the
 // library saw closed and not reopened. In a threaded program the second
 // close would have closed someone else's descriptor had the number been

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Writing a dump: the still-open descriptors, each with its creating call
 // site, reconciled with /proc/self/fd, as JSON Lines (docs/dump-format.md).
 //

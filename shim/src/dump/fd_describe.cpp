@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/fd_describe.h"
 
 #include <errno.h>

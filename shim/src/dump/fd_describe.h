@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a descriptor is and what it points at, read from the kernel at dump
 // time with raw system calls: kind ("file", "socket", ...) and target (a path,
 // or for sockets the protocol with local and peer address).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/frames_json.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Writing a stack's frames as JSON, shared by dumps and double-close events.
 #pragma once
 

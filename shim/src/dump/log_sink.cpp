@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/log_sink.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where the library's human-readable lines go (dump summaries, double-close
 // reports): the `log` option, stderr by default, a file, or none. Lines are
 // written whole with raw writes: no stdio lock, safe in a signal handler.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/output_file.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a dump goes: the `output` option expanded (%p pid, %t unix time),
 // created safely in a shared directory, one file per process.
 #pragma once

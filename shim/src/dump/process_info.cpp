@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/process_info.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Facts about the process for a dump's header. Environment values are
 // captured at start-up (the environment may change, and reading it later
 // races with setenv); the rest is read from /proc when the dump is written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a dump reports, taken before it writes anything: the descriptors
 // that are really open (/proc/self/fd, less the library's own), each
 // described now (before the dump opens files that could take the number of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dump/summary.h"
 
 #include <fcntl.h>

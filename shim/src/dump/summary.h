@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The short human-readable account of a dump, written to the `log` option
 // (stderr by default): why, how many of the limit, where the file went, and
 // the top call sites with their innermost program frame and main target.

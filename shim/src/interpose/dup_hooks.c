@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: duplication. dup2/dup3 onto an open descriptor close it
  * implicitly: the new record replaces the old one in the table. */
 #include "interpose/hook_support.h"

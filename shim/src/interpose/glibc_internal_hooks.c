@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: calls that open descriptors inside glibc. Their descriptors
  * go through glibc's internal calls, out of the hooks' sight; they matter
  * for the EMFILE trigger: in the Lambda story the first visible failure is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What every interposer file shares: how the next definition of a hooked
  * function is found, what a hook does while it cannot be, and the one step
  * that tells the core what a call produced.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The gate between the interposers and the core: the C API of hooks_api.h,
 // and the public API of fdscope.h. Every entry passes enter(), the one
 // place that decides whether a call is recorded.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The interface between the interposers (the interpose/ hook files) and the shim's core:
  * a small C API in the manner of heaptrack's libheaptrack.h. Every function
  * keeps the host's errno and is safe in a signal handler. */

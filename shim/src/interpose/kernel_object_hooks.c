@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: pipes and the kernel objects that are descriptors (epoll,
  * eventfd, timerfd, inotify, memfd, signalfd). Each is one system call,
  * made directly while glibc's function cannot be looked up. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exported C API of include/fdscope_lang.h, for runtime integrations
 // loaded into the process (the Node.js addon finds it with dlsym).
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: the open family and the temporary-file calls. */
 #include "interpose/hook_support.h"
 

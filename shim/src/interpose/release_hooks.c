@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: every way a descriptor is released. */
 #include "interpose/hook_support.h"
 

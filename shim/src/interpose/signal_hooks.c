@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: the dump signal. Programs that reset every signal to its
  * default at start-up (Node.js does) would remove the dump handler: a
  * request for the default action on the dump signal is answered without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: sockets, connections, and descriptors received over unix
  * sockets (SCM_RIGHTS). */
 #include "interpose/hook_support.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interposers: stdio and dirent streams. glibc's own functions call
  * internal aliases (fopen does not call open), so the public entry points
  * have hooks of their own. Library functions: ENOSYS while glibc's cannot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syscall(SYS_close, fd) and syscall(SYS_close_range, ...): libc's generic
 // syscall() entry point is one through which programs release descriptors.
 // libuv, and so Node.js, closes every descriptor it owns this way

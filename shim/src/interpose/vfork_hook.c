@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vfork(): the child runs on its parent's memory, stack and thread (TLS
  * included) until it execs or exits, and programs do call close(), dup2()
  * and close_range() in it (Python's subprocess does). Those calls act on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who names the language stack of a new descriptor: the CPython frame
 // reader inside the library, or the capturer a runtime integration (the
 // Node.js addon) registered.

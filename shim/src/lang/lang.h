@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The language runtimes' part of the core: which runtime this process runs,
 // and the language stack recorded with each descriptor (see
 // include/fdscope_lang.h for the runtimes' side).

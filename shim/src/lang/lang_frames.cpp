@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lang/lang_frames.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interned language frames (JavaScript, Python): each distinct frame
 // (language, function, file, line, column) is stored once and named by a
 // small id, as stack_store does for whole stacks. A language stack is an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lang/node_inject.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node.js: the library adds its preload script (lang/node/preload.js, built
 // next to it as fdscope/node/preload.js) to NODE_OPTIONS before node reads
 // it, and keeps the original value for the script to put back, so that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "platform/dynamic_symbols.h"
 
 #include <dlfcn.h>

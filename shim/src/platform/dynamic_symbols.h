@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Looking up symbols at run time, for the interposers (the next definition
  * of a libc function) and the language runtimes' detection. C-callable. */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Binding to old glibc symbol versions, so that libfdscope.so loads on the
  * oldest glibc the Lambda layer targets (Amazon Linux 2: glibc 2.26) while
  * being built on a newer one. glibc 2.33/2.34 gave stat/fstat, dlsym and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The registry of the library's own descriptors (the dump reserve, an open
 // dump file, libunwind's): excluded from dumps and from the host's count,
 // and forgotten as soon as the host closes or reuses their numbers (daemons

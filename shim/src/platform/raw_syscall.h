@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Raw system calls for the shim's own use.
 //
 // Why not libc: the shim's own descriptors (dump file, /proc reads) must

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "platform/reserve_fd.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A descriptor held in reserve so that a dump can be written at the moment
 // it matters most: when the process has no descriptor left (EMFILE). It is
 // /dev/null, close-on-exec, kept at the top of the soft limit (so the

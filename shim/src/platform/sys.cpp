@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "platform/sys.h"
 
 #include <errno.h>
@@ -61,7 +62,7 @@ void* do_map_file(int fd, size_t len) {
 
 }  // namespace
 
-Ops ops = {do_openat,      do_close,        do_read,      do_write,
+FDSCOPE_OPS_CONST Ops ops = {do_openat,      do_close,        do_read,      do_write,
            do_readlinkat,  do_fstat,        do_getdents64, do_dup_at_least,
            do_getsockopt,  do_getsockname,  do_getpeername, do_getrlimit_nofile,
            do_setrlimit_nofile,

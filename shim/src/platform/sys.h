@@ -1,8 +1,18 @@
-// Every contact the shim makes with the OS for its own purposes (dump files,
-// /proc reads, descriptor inspection) goes through this table of raw system
-// calls. They return the result or -errno, leave errno alone, take no locks,
-// and never reach the shim's interposers. Tests swap entries to inject
-// failures (a full disk, an unwritable directory).
+// SPDX-License-Identifier: MIT
+// Every contact the library makes with the OS for its own purposes (dump
+// files, /proc reads, descriptor inspection, its memory) goes through this
+// table of raw system calls. They return the result or -errno, leave errno
+// alone, take no locks, and never reach the library's interposers. Tests
+// swap entries to inject failures (a full disk, an unwritable directory, a
+// process at its descriptor limit): the table is writable only in test
+// builds (FDSCOPE_TESTING), as jemalloc's JET_MUTABLE.
+//
+// The raw system calls made elsewhere are not the library's own contacts:
+// the interposers' fallbacks and syscall hook (the host's calls),
+// libunwind's redirected calls (stacks/unwind_wraps.cpp, platform/
+// glibc_compat.cpp); and three that cannot fail in a way worth injecting:
+// gettid/getpid here, the thread name (state/thread_state.cpp) and the run
+// id's random bytes (dump/process_info.cpp).
 #pragma once
 
 #include <stddef.h>
@@ -36,7 +46,12 @@ struct Ops {
   void* (*map_file)(int fd, size_t len);  // read-only private file mapping
 };
 
-extern Ops ops;
+#ifdef FDSCOPE_TESTING
+#define FDSCOPE_OPS_CONST
+#else
+#define FDSCOPE_OPS_CONST const
+#endif
+extern FDSCOPE_OPS_CONST Ops ops;
 
 // Thin conveniences over ops.
 int gettid();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "stacks/stack_store.h"
 
 #include <atomic>

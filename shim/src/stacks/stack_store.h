@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interned call stacks: each distinct stack is stored once and named by a
 // small id, so memory grows with the number of distinct call sites, not with
 // the number of calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "stacks/unwind.h"
 
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Captures the calling stack, without the shim's own frames.
 #pragma once
 

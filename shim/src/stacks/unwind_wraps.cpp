@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libunwind's descriptor calls, redirected here at link time (--wrap), so
 // they never reach the interposers: libunwind makes them under its init lock
 // with all signals blocked, where a hook that unwound would deadlock, and

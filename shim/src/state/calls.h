@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The libc entry points the shim interposes, as small ids stored per
  * descriptor; dumps print their names. Shared by the C interposers and the
  * C++ core. */

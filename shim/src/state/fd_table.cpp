@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "state/fd_table.h"
 
 #include <string.h>

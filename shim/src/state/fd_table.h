@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The descriptor table: one slot per descriptor number, holding what the shim
 // knows about the descriptor that currently has that number.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "state/options.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // FDSCOPE_OPTIONS: "key=value:key=value" (',' also separates), in the style
 // of ASAN_OPTIONS. Parsed once at start-up without allocating. A bad key or
 // value gets one line on stderr naming it; that key keeps its default.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "state/thread_state.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-thread state of the shim, in initial-exec TLS: a preloaded library
 // gets static TLS, and this model never calls __tls_get_addr (which may
 // allocate) to reach it.

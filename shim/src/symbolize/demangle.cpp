@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "symbolize/demangle.h"
 
 #include <stddef.h>

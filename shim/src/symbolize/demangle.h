@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ names in dumps are demangled in the process, so that dumps taken from
 // a signal handler carry readable names too.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A read-only view of an ELF file on disk: program headers, GNU build-id and
 // the full symbol table (.symtab, falling back to .dynsym), read with raw
 // system calls and bounds-checked against the file's size, so a truncated or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "symbolize/proc_maps.h"
 
 #include <errno.h>

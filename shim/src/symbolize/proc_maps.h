@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The process's file-backed mappings, read from /proc/self/maps with raw
 // system calls (dl_iterate_phdr would take the loader's lock, which a signal
 // may have interrupted).

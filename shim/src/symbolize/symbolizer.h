@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Turns the return addresses of the stacks in a dump into module, offset and
 // function name, using /proc/self/maps and each module's ELF symbol table.
 // Everything lives in the dump's scratch memory; signal-safe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "track/lifecycle.h"
 
 #include <pthread.h>

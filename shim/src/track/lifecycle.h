@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The library's life in a process: start-up, fork, exit. The one place
 // that knows every module's start-up and after-fork hooks, and calls them
 // in order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Recording what the interposers report: descriptors created, closed,
 // connected, received. Each function keeps the host's errno, is safe to call
 // from a signal handler, and does nothing when reached from inside the

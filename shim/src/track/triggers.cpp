@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "track/triggers.h"
 
 #include <signal.h>

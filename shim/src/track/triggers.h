@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // When dumps happen: the threshold on the live count, EMFILE/ENFILE on a
 // tracked call, the `signal`, and exit. Policy only: the tracker reports
 // counts here, lifecycle.cpp calls the start-up and exit parts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // In-place heapsort: no allocation, no recursion, O(n log n) worst case;
 // the dump sorts frame addresses with it, possibly inside a signal handler.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "util/json_writer.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A JSON Lines writer for the dump: buffered, allocation-free, signal-safe.
 // Remembers the first write error and stops writing after it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shim's own messages (bad options, dump summaries, write failures).
 #pragma once
 

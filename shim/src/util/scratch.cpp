@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "util/scratch.h"
 
 #include "platform/sys.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Memory for one dump: an anonymous mapping, bump-allocated and released as
 // a whole when the dump ends. mmap/munmap are plain system calls, so this is
 // usable where malloc is not (a signal handler, a fork child, inside malloc).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Allocation-free text helpers for code that may run in a signal handler.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "util/utc_time.h"
 
 namespace fdscope {

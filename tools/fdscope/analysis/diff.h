@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What grew between two reports: the leak is what grows. Sites whose count
 // stayed the same, shrank, or fell to zero are not growth and are left out
 // (`fdscope diff` lists growth only; its header line gives both totals).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Groups open descriptors by the call site that created them, across dumps
 // and processes: the unit a leak report is made of. The grouping key is
 // common/'s SiteKey, the one the library's dump summary uses.

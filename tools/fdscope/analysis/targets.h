@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a descriptor points at, as grouped within a site.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "analysis/user_frames.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a site's story starts: at the user's own code. Reports show a site
 // from its innermost frame of the program's code, not the runtime's:
 // - native frames of the C runtime (common::is_c_runtime_module) go;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Command-line values and the report options shared by the subcommands.
 #pragma once
 

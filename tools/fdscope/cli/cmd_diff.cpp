@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdscope diff [--top N] [--format text|json] OLD NEW
 // fdscope diff [--top N] [--format text|json] FILE      (its first and last dumps)
 //

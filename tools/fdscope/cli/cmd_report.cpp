@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] DUMP...
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdscope run [-o OPTIONS] [--error-exitcode N] [--js] -- CMD ARGS...
 //
 // Runs CMD with libfdscope.so preloaded, collects the dumps its process

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdscope snapshot [--timeout SECONDS] [--format text|json|folded] PID
 //
 // Asks a running process for a dump through its dump signal, waits for the

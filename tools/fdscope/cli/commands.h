@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fdscope subcommands. Each takes the arguments after its name and
 // returns the process exit status (docs: README "Exit status").
 #pragma once

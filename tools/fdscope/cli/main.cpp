@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdscope: runs programs under libfdscope.so and turns its dumps into
 // reports. Subcommands live in cli/cmd_*.cpp; the report pipeline they
 // share in pipeline/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What `fdscope run` does around the program: finds the library, makes the
 // directory the dumps go to, builds the program's environment, runs it,
 // and collects what it left.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/snapshot_target.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a running process under the library writes its signal dumps: read
 // from /proc/PID (its FDSCOPE_OPTIONS, parsed by the library's own parser;
 // its TMPDIR and working directory), and the dump file names by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tool's in-memory model of dumps as read (docs/dump-format.md). Types
 // are named Dump* to keep them apart from the library's own records
 // (shim/src: FdRecord, the symbolizer's modules) and from the tool's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "input/dump_reader.h"
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reads dump files (formats 1 and 2): JSON Lines, one dump after another,
 // possibly interleaved with other output (log exports): lines are matched
 // to their dump by identity (pid, run, seq). Problems are reported, never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loading dump files and choosing which dumps a command looks at.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "input/json_fields.h"
 
 #include <cstdlib>

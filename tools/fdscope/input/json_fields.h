@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Field conversions for the dump reader: simdjson values to the model's
 // types, with a fallback for absent or mistyped fields (readers ignore
 // what they do not know, docs/dump-format.md).

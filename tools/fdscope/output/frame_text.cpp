@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "output/frame_text.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How one frame is named in the reports for people and in folded stacks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The report formats of `report`, `run` and `snapshot` (text, json, folded;
 // docs/report-format.md), and `diff`'s text and json.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "output/site_json.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JSON of a site and its frames, one writer for `report --format json`
 // and `diff --format json` (docs/report-format.md).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The report for people: aligned, the leaking site's innermost frame of
 // the user's code first, colour only on a terminal.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pipeline/report_pipeline.h"
 
 #include "analysis/user_frames.h"

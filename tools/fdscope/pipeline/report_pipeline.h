@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one way dumps become a report, shared by report, run, diff and
 // snapshot:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Names for JIT frames from perf map files (/tmp/perf-PID.map: "START SIZE
 // name" per line), which Node.js writes with --perf-basic-prof (fdscope run
 // --js turns it on), as do the JVM's perf-map-agent and others.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "symbols/source_lines.h"
 
 #include "analysis/sites.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Source file and line of a frame, from the DWARF debug information of the
 // module's binary on this machine, read with elfutils' libdwfl; only when
 // the file's GNU build-id matches the one recorded in the dump (a rebuilt

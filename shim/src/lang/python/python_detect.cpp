@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // python_init(): is this process a CPython the frame reader knows?
 //
 // The interpreter's symbols are in the global scope when it is the program:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seqlock-per-entry cache of python_frame_cache.h.
 #include "python_frame_cache.h"
 

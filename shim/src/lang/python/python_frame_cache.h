@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frame ids by code object and instruction, so that a capture re-walking
 // frames it has seen costs a few loads per frame instead of a line-table
 // decode, two string reads and an intern (each ~50-100 ns).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython creation stacks: the Python stack (function, file, line) of the
 // code that creates a descriptor, read from inside the library.
 //

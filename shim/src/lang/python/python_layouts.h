@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where CPython 3.8-3.13 keep what the frame reader walks: the current
 // thread's frame chain, each frame's code object and instruction, the code
 // object's names, and the text of a str. One row per minor version (the

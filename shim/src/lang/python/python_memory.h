@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Two ways for the frame reader to read the interpreter's memory.
 //
 // DirectMemory loads through pointers, as the interpreter itself does: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CPython this process runs, as python_init() found it: its layout row
 // and the few functions and type objects the frame reader uses. Written
 // once at start-up, read by every capture.

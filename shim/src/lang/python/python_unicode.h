@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The text of a str object (a code object's name or file), as UTF-8, read
 // from its memory without the C API (which may allocate and wants the GIL).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // python_capture(): the calling thread's Python frames, innermost first,
 // interned as a language stack.
 //
