@@ -11,9 +11,7 @@ this, so it must reject what it should.
 """
 
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dumplib  # noqa: E402
@@ -37,14 +35,8 @@ def main():
     args = ap.parse_args()
     shim = dumplib.check_shim_path(args.shim)
     ck = Checker("dumplib parses real dumps and detects damaged ones")
-    tmp = tempfile.mkdtemp(prefix="fdscope-e2e-dumplib-")
-    try:
+    with dumplib.work_dir("fdscope-e2e-dumplib-", args.keep) as tmp:
         check(ck, args, shim, tmp)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
@@ -134,8 +126,4 @@ def check(ck, args, shim, tmp):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

@@ -29,7 +29,6 @@ is set before it starts, must also have written its EMFILE dump.
 import ast
 import json
 import os
-import shutil
 import sys
 import tempfile
 
@@ -132,17 +131,11 @@ def main():
     args = ap.parse_args()
     shim = dumplib.check_shim_path(args.shim)
     ck = Checker("behaviour and errno are the same with and without the library")
-    tmp = tempfile.mkdtemp(prefix="fdscope-e2e-invariance-")
-    try:
+    with dumplib.work_dir("fdscope-e2e-invariance-", args.keep) as tmp:
         if args.only in (None, "python"):
             check_python(ck, args, shim, tmp)
         if args.only in (None, "node"):
             check_node(ck, args, shim, tmp)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
@@ -200,8 +193,4 @@ def check_node(ck, args, shim, tmp):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

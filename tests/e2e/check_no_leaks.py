@@ -21,7 +21,6 @@ leak sites (sockets, the files, the pipe, their creating frames) may appear.
 """
 
 import os
-import shutil
 import sys
 import tempfile
 
@@ -117,23 +116,13 @@ def main():
     args = ap.parse_args()
     shim = dumplib.check_shim_path(args.shim)
     ck = Checker("programs that close everything leave only the runtime's own descriptors")
-    tmp = tempfile.mkdtemp(prefix="fdscope-e2e-noleak-")
-    try:
+    with dumplib.work_dir("fdscope-e2e-noleak-", args.keep) as tmp:
         if args.only in (None, "node"):
             check_node(ck, args, shim, tmp)
         if args.only in (None, "python"):
             check_python(ck, args, shim, tmp)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

@@ -19,9 +19,7 @@ stacks as bare addresses, so only native frames are asserted on.
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dumplib  # noqa: E402
@@ -40,14 +38,8 @@ def main():
     n = args.count
 
     ck = Checker("node: %d leaked TCP connections and a leaked file, dump at exit" % n)
-    tmp = tempfile.mkdtemp(prefix="fdscope-e2e-node-")
-    try:
+    with dumplib.work_dir("fdscope-e2e-node-", args.keep) as tmp:
         check(ck, shim, args, tmp, n)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
@@ -181,8 +173,4 @@ def check(ck, shim, args, tmp, n):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

@@ -23,9 +23,7 @@ symbol table (--require-names: insist that it has).
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dumplib  # noqa: E402
@@ -58,14 +56,8 @@ def main():
 
     ck = Checker("python (%s): %d leaked files, %d leaked connections and a pipe, dump at exit"
                  % (args.python, args.count, args.count))
-    tmp = tempfile.mkdtemp(prefix="fdscope-e2e-python-")
-    try:
+    with dumplib.work_dir("fdscope-e2e-python-", args.keep) as tmp:
         check(ck, shim, args, tmp, args.count)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
@@ -203,8 +195,4 @@ def check(ck, shim, args, tmp, k):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

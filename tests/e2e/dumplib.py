@@ -19,11 +19,14 @@ Every checker uses it the same way:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -610,3 +613,31 @@ def elf_has_symtab(path: str) -> bool:
     except (OSError, struct.error, ValueError):
         return False
     return False
+
+
+# --------------------------------------------------------------------------
+# A checker's frame
+# --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def work_dir(prefix: str, keep: bool = False):
+    """A fresh temporary directory for one checker run, removed after it
+    (kept, and named, with --keep)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield tmp
+    finally:
+        if keep:
+            print("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_checker(main) -> None:
+    """Runs a checker's main(): a CheckFailed that escapes every check (a
+    requirement that stops the run) is one FAIL line and exit status 1."""
+    try:
+        main()
+    except CheckFailed as e:
+        print("FAIL %s" % e, file=sys.stderr)
+        sys.exit(1)

@@ -11,3 +11,14 @@ __asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
 #elif defined(__aarch64__)
 __asm__(".symver dlsym,dlsym@GLIBC_2.17");
 #endif
+
+namespace fdscope_node {
+
+// out = the process's first definition of `name`; false when there is none.
+template <typename F>
+inline bool find_symbol(F& out, const char* name) {
+  out = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+  return out != nullptr;
+}
+
+}  // namespace fdscope_node

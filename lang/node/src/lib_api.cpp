@@ -6,18 +6,12 @@
 namespace fdscope_node {
 namespace {
 
-template <typename F>
-bool find(F& out, const char* name) {
-  out = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
-  return out != nullptr;
-}
-
 LibApi resolve(bool& ok) {
   LibApi a{};
-  ok = find(a.enabled, "fdscope_lang_enabled") && find(a.frame, "fdscope_lang_frame") &&
-       find(a.stack, "fdscope_lang_stack") && find(a.stack_frames, "fdscope_lang_stack_frames") &&
-       find(a.set_capturer, "fdscope_lang_set_capturer") && find(a.attribute, "fdscope_lang_attribute") &&
-       find(a.node_options, "fdscope_lang_node_options");
+  ok = find_symbol(a.enabled, "fdscope_lang_enabled") && find_symbol(a.frame, "fdscope_lang_frame") &&
+       find_symbol(a.stack, "fdscope_lang_stack") && find_symbol(a.stack_frames, "fdscope_lang_stack_frames") &&
+       find_symbol(a.set_capturer, "fdscope_lang_set_capturer") && find_symbol(a.attribute, "fdscope_lang_attribute") &&
+       find_symbol(a.node_options, "fdscope_lang_node_options");
   // A library of another API version names its stacks differently.
   ok = ok && a.enabled() == FDSCOPE_LANG_API_VERSION;
   return a;
@@ -33,7 +27,7 @@ const LibApi* lib_api() {
 
 const char* original_node_options(bool* known) {
   const char* (*fn)(void) = nullptr;
-  *known = find(fn, "fdscope_lang_node_options");
+  *known = find_symbol(fn, "fdscope_lang_node_options");
   return *known ? fn() : nullptr;
 }
 

@@ -5,7 +5,7 @@
 
 #include <atomic>
 
-#include "platform/sys.h"
+#include "platform/lazy_map.h"
 
 namespace fdscope::lang {
 namespace {
@@ -38,18 +38,6 @@ size_t cut_utf8(const char* s, size_t n, size_t max) {
   n = max;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
   return n;
-}
-
-template <typename T>
-T* lazy_map(std::atomic<T*>& slot, uint64_t bytes) {
-  T* p = slot.load(std::memory_order_acquire);
-  if (p) return p;
-  T* fresh = static_cast<T*>(sys::ops.map(bytes));
-  if (!fresh) return nullptr;
-  T* expected = nullptr;
-  if (slot.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
-  sys::ops.unmap(fresh, bytes);
-  return expected;
 }
 
 uint64_t mix(uint64_t h, const void* data, size_t n) {

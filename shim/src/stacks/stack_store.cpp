@@ -3,7 +3,7 @@
 
 #include <atomic>
 
-#include "platform/sys.h"
+#include "platform/lazy_map.h"
 
 namespace fdscope {
 namespace {
@@ -27,18 +27,6 @@ uint64_t hash_frames(const uintptr_t* f, unsigned n) {
     h ^= h >> 32;
   }
   return h;
-}
-
-template <typename T>
-T* lazy_map(std::atomic<T*>& slot, uint64_t bytes) {
-  T* p = slot.load(std::memory_order_acquire);
-  if (p) return p;
-  T* fresh = static_cast<T*>(sys::ops.map(bytes));
-  if (!fresh) return nullptr;
-  T* expected = nullptr;
-  if (slot.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
-  sys::ops.unmap(fresh, bytes);
-  return expected;
 }
 
 bool same(const uint64_t* rec, uint64_t hash, const uintptr_t* f, unsigned n) {

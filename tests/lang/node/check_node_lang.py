@@ -27,10 +27,8 @@ assertions follow the sources.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "e2e"))
@@ -276,20 +274,10 @@ def main():
     addon = os.path.join(os.path.dirname(args.shim), "fdscope", "node", "fdscope_node.node")
     ck = Checker("node language stacks: %s" % args.only)
     ck.require(os.path.isfile(addon), "the addon is built beside the library (%s)" % addon)
-    tmp = tempfile.mkdtemp(prefix="fdscope-lang-node-")
-    try:
+    with dumplib.work_dir("fdscope-lang-node-", args.keep) as tmp:
         {"leaks": check_leaks, "async": check_async, "invariance": check_invariance}[args.only](ck, args, tmp)
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)

@@ -271,8 +271,7 @@ def main():
     args = ap.parse_args()
     shim = dumplib.check_shim_path(args.shim)
     ck = Checker("python creation stacks (%s)" % args.python)
-    tmp = tempfile.mkdtemp(prefix="fdscope-lang-python-")
-    try:
+    with dumplib.work_dir("fdscope-lang-python-", args.keep) as tmp:
         d, rep, fixture = run_fixture(ck, shim, args.python, tmp, "", "auto")
         ck.note("CPython %d.%d, fixture %s" % (rep["version"][0], rep["version"][1], fixture))
         check_stacks(ck, d, rep, fixture, "lang=auto")
@@ -281,17 +280,8 @@ def main():
         ck.expect_equal(with_stack, [], "lang=off: no descriptor has a Python stack")
         ck.expect(len(d.tracked()) >= sum(len(v) for v in rep["sites"].values()),
                   "lang=off: the descriptors are still tracked")
-    finally:
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     ck.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except dumplib.CheckFailed as e:
-        print("FAIL %s" % e, file=sys.stderr)
-        sys.exit(1)
+    dumplib.run_checker(main)
