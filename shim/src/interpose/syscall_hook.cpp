@@ -40,12 +40,8 @@ SyscallFn real_syscall() {
 
 long forward(long n, long a, long b, long c, long d, long e, long f) {
   if (SyscallFn real = real_syscall()) return real(n, a, b, c, d, e, f);
-  long r = fdscope::raw_syscall6(n, a, b, c, d, e, f);  // only while dlsym runs
-  if (r < 0 && r > -4096) {
-    errno = (int)-r;
-    return -1;
-  }
-  return r;
+  // Only while dlsym runs.
+  return fdscope::as_libc_result(fdscope::raw_syscall6(n, a, b, c, d, e, f));
 }
 
 }  // namespace

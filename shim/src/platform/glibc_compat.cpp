@@ -50,18 +50,11 @@ int __wrap_pthread_setspecific(pthread_key_t key, const void* value) {
 
 /* libunwind stats ELF files it maps: raw system calls, which have no symbol
  * version at all. */
-static int libc_result(long r) {
-  if (r < 0 && r > -4096) {
-    errno = (int)-r;
-    return -1;
-  }
-  return (int)r;
-}
 int __wrap_stat(const char* path, struct stat* st) {
-  return libc_result(fdscope::raw_syscall(SYS_newfstatat, AT_FDCWD, path, st, 0));
+  return (int)fdscope::as_libc_result(fdscope::raw_syscall(SYS_newfstatat, AT_FDCWD, path, st, 0));
 }
 int __wrap_fstat(int fd, struct stat* st) {
-  return libc_result(fdscope::raw_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH));
+  return (int)fdscope::as_libc_result(fdscope::raw_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH));
 }
 
 }  // extern "C"

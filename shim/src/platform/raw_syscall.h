@@ -7,6 +7,7 @@
 // all three: it returns -errno instead of setting errno and touches no lock.
 #pragma once
 
+#include <errno.h>
 #include <sys/syscall.h>
 
 namespace fdscope {
@@ -46,6 +47,17 @@ template <typename A = long, typename B = long, typename C = long, typename D = 
           typename E = long, typename F = long>
 inline long raw_syscall(long n, A a = 0, B b = 0, C c = 0, D d = 0, E e = 0, F f = 0) {
   return raw_syscall6(n, (long)a, (long)b, (long)c, (long)d, (long)e, (long)f);
+}
+
+// The kernel's convention: -4095..-1 is -errno, anything else a result.
+inline bool raw_failed(long r) { return r < 0 && r > -4096; }
+
+// For raw calls made on behalf of code that expects libc's convention
+// (libunwind's redirected calls, the interposers' fallbacks): -1 with errno.
+inline long as_libc_result(long r) {
+  if (!raw_failed(r)) return r;
+  errno = (int)-r;
+  return -1;
 }
 
 }  // namespace fdscope

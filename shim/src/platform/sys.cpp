@@ -52,12 +52,12 @@ long do_uname(struct utsname* u) { return raw_syscall(SYS_uname, u); }
 void* do_map(size_t len) {
   long r = raw_syscall(SYS_mmap, 0, len, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return (r < 0 && r > -4096) ? nullptr : (void*)r;
+  return raw_failed(r) ? nullptr : (void*)r;
 }
 long do_unmap(void* addr, size_t len) { return raw_syscall(SYS_munmap, addr, len); }
 void* do_map_file(int fd, size_t len) {
   long r = raw_syscall(SYS_mmap, 0, len, PROT_READ, MAP_PRIVATE, fd, 0);
-  return (r < 0 && r > -4096) ? nullptr : (void*)r;
+  return raw_failed(r) ? nullptr : (void*)r;
 }
 
 }  // namespace

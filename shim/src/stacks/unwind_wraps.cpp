@@ -24,14 +24,6 @@ namespace {
 constexpr int kProbeRead = -1000;   // pseudo-descriptors of the pipe
 constexpr int kProbeWrite = -1001;
 
-long as_libc_result(long r) {
-  if (r < 0 && r > -4096) {
-    errno = (int)-r;
-    return -1;
-  }
-  return r;
-}
-
 }  // namespace
 
 extern "C" {
@@ -51,7 +43,7 @@ ssize_t __wrap_read(int fd, void* buf, size_t len) {
     errno = EBADF;
     return -1;
   }
-  return as_libc_result(fdscope::raw_syscall(SYS_read, fd, buf, len));
+  return fdscope::as_libc_result(fdscope::raw_syscall(SYS_read, fd, buf, len));
 }
 
 // syscall() is variadic: an int descriptor arrives without sign extension.
@@ -68,11 +60,11 @@ long __wrap_syscall(long n, long a, long b, long c, long d, long e, long f) {
     errno = EBADF;
     return -1;
   }
-  return as_libc_result(fdscope::raw_syscall6(n, a, b, c, d, e, f));
+  return fdscope::as_libc_result(fdscope::raw_syscall6(n, a, b, c, d, e, f));
 }
 // Transient: libunwind reads /proc/self/maps or an ELF file and closes it.
 int __wrap_open(const char* path, int flags, int mode) {
-  int fd = (int)as_libc_result(fdscope::raw_syscall(SYS_openat, AT_FDCWD, path, flags, mode));
+  int fd = (int)fdscope::as_libc_result(fdscope::raw_syscall(SYS_openat, AT_FDCWD, path, flags, mode));
   if (fd >= 0) fdscope::add_own_fd(fd);
   return fd;
 }
@@ -83,7 +75,7 @@ int __wrap_close(int fd) {
     return -1;
   }
   fdscope::drop_own_fd(fd);
-  return (int)as_libc_result(fdscope::raw_syscall(SYS_close, fd));
+  return (int)fdscope::as_libc_result(fdscope::raw_syscall(SYS_close, fd));
 }
 
 }  // extern "C"
