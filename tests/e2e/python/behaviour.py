@@ -17,6 +17,7 @@ import select
 import signal
 import socket
 import subprocess
+import traceback
 import sys
 import tempfile
 
@@ -153,6 +154,22 @@ def main():
     signal.signal(signal.SIGUSR2, lambda signum, frame: got.append(signum))
     os.kill(os.getpid(), signal.SIGUSR2)
     out("own SIGUSR2 handler ran", got == [signal.SIGUSR2])
+
+    # What the program sees of itself: its own stack traces, import path,
+    # environment (less what the test itself sets to preload the library),
+    # flags and audit hooks (none is added).
+    def fail_deep():
+        raise ValueError("deep")
+    try:
+        fail_deep()
+    except ValueError:
+        out("traceback", traceback.format_exc().replace(os.path.dirname(__file__), "HERE"))
+    out("stack", [(f.name, f.lineno) for f in traceback.extract_stack()])
+    out("sys.path", sys.path)
+    ignored = ("LD_PRELOAD", "FDSCOPE_OPTIONS")
+    out("environ", sorted((k, v) for k, v in os.environ.items() if k not in ignored))
+    out("flags", sys.flags)
+    out("modules of fdscope", sorted(m for m in sys.modules if "fdscope" in m))
 
     out("stdio", [os.fstat(i).st_mode >> 12 for i in (0, 1, 2)])
     # Left open on purpose: the dump at exit must list exactly these.
