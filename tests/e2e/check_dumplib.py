@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end: the checkers' dump parser (dumplib.py) on real dumps.
+"""End-to-end: the checkers' dump parser (dump_parse.py) on real dumps.
 
 Produces a real dump file (python3 with two leaked files, asked for a
 dump by SIGUSR2 and again at exit), then checks that dumplib groups its

@@ -7,7 +7,7 @@ process.exit(0); python/leak_files.py: files, connections, accepted ends,
 listener and pipe, all closed before a normal exit), plus a trivial program
 of each runtime as the baseline, under libfdscope.so with at_exit=1.
 
-What may remain in the exit dump is defined exactly (dumplib.py):
+What may remain in the exit dump is defined exactly (runtime_sites.py):
 - Node.js: the runtime's own descriptors, NODE_RUNTIME_SITES: the default
   loop's epoll (uv__platform_loop_init) and async eventfd (uv_async_init),
   both ends of its signal pipe (uv__make_pipe in uv_signal_init), all from
