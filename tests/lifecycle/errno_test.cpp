@@ -28,8 +28,8 @@ using fdscope::test::Dump;
 constexpr int kMarker = 1234;
 
 TEST(LifecycleErrno, SuccessfulTrackedCallsLeaveErrnoAlone) {
-  lifecycle::TempDir tmp;
-  std::string file = tmp.file("f.txt");
+  fdscope::test::TempDir tmp;
+  std::string file = tmp.join("f.txt");
   std::vector<std::pair<int, std::string>> made;  // fd, expected call
   std::vector<FILE*> streams;
   std::vector<DIR*> dirs;
@@ -47,7 +47,7 @@ TEST(LifecycleErrno, SuccessfulTrackedCallsLeaveErrnoAlone) {
 
   CALL(open(file.c_str(), O_CREAT | O_RDWR, 0600), "open");
   CALL(openat(AT_FDCWD, file.c_str(), O_RDONLY), "openat");
-  CALL(creat(tmp.file("c.txt").c_str(), 0600), "creat");
+  CALL(creat(tmp.join("c.txt").c_str(), 0600), "creat");
   CALL(socket(AF_INET, SOCK_STREAM, 0), "socket");
   int sv[2];
   errno = kMarker;
@@ -72,7 +72,7 @@ TEST(LifecycleErrno, SuccessfulTrackedCallsLeaveErrnoAlone) {
   CALL(timerfd_create(CLOCK_MONOTONIC, 0), "timerfd_create");
   CALL(memfd_create("errno-test", 0), "memfd_create");
   CALL(inotify_init1(0), "inotify_init1");
-  std::string tmpl = tmp.file("mkstemp.XXXXXX");
+  std::string tmpl = tmp.join("mkstemp.XXXXXX");
   CALL(mkstemp(tmpl.data()), "mkstemp");
 
   // Streams: the record is the stream's descriptor.
@@ -136,8 +136,8 @@ TEST(LifecycleErrno, SuccessfulTrackedCallsLeaveErrnoAlone) {
 }
 
 TEST(LifecycleErrno, FailingCallsReportLibcsError) {
-  lifecycle::TempDir tmp;
-  std::string file = tmp.file("f.txt");
+  fdscope::test::TempDir tmp;
+  std::string file = tmp.join("f.txt");
   close(open(file.c_str(), O_CREAT | O_WRONLY, 0600));
   struct Case {
     const char* what;
@@ -208,11 +208,11 @@ TEST(LifecycleErrno, FailingCallsReportLibcsError) {
 // emfile dump happens in between and must not show). In the helper, whose
 // dump goes to a temporary directory.
 TEST(LifecycleErrno, CallsAtTheDescriptorLimitFailWithEmfile) {
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "emfile"},
-                                  "log=none:threshold=1000000:output=" + tmp.file("emfile.jsonl"));
+                                  "log=none:threshold=1000000:output=" + tmp.join("emfile.jsonl"));
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   auto f = lifecycle::line_fields(r.out, "errnos");
   ASSERT_EQ(f.size(), 7u) << r.out;
   const char* names[] = {"open", "socket", "pipe", "fopen", "opendir", "dup"};

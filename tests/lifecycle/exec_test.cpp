@@ -11,9 +11,9 @@ namespace {
 using fdscope::test::Dump;
 
 void check_exec(bool via_shell) {
-  lifecycle::TempDir tmp;
-  const std::string kept_path = tmp.file("inherited.txt");
-  const std::string gone_path = tmp.file("cloexec.txt");
+  fdscope::test::TempDir tmp;
+  const std::string kept_path = tmp.join("inherited.txt");
+  const std::string gone_path = tmp.join("cloexec.txt");
   int kept = open(kept_path.c_str(), O_CREAT | O_RDWR, 0600);
   int gone = open(gone_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   int p[2];
@@ -30,14 +30,14 @@ void check_exec(bool via_shell) {
     ASSERT_TRUE(here.find(fd)->tracked);
   }
 
-  const std::string dump_path = tmp.file("exec.jsonl");
+  const std::string dump_path = tmp.join("exec.jsonl");
   std::vector<std::string> argv = {LIFECYCLE_HELPER, "exec-dump", dump_path};
   if (via_shell)
     argv = {"/bin/sh", "-c", std::string("\"$0\" exec-dump \"$1\"; exit $?"), LIFECYCLE_HELPER,
             dump_path};
   auto r = lifecycle::run_program(argv, "log=none:threshold=1000000");
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   EXPECT_EQ(lifecycle::line_fields(r.out, "preload"), (std::vector<std::string>{"preload", "yes"}));
   auto opened = lifecycle::line_fields(r.out, "opened");
   ASSERT_EQ(opened.size(), 2u) << r.out;

@@ -10,12 +10,12 @@ namespace {
 using fdscope::test::Dump;
 
 TEST(LifecycleExitDump, ForkedChildWritesItsOwnExitDumpAndKeepsItsExitStatus) {
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "fork-exit"},
                                   "log=none:threshold=1000000:at_exit=1:output=" +
                                       tmp.path() + "/fdscope.%p.jsonl");
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   auto parent = lifecycle::line_fields(r.out, "parent");  // parent PID X CHILD STATUS
   auto child = lifecycle::line_fields(r.out, "child");    // child PID PPID Y
   ASSERT_EQ(parent.size(), 5u) << r.out;
@@ -34,7 +34,7 @@ TEST(LifecycleExitDump, ForkedChildWritesItsOwnExitDumpAndKeepsItsExitStatus) {
   std::sort(want.begin(), want.end());
   ASSERT_EQ(tmp.files(), want);
 
-  auto cd = fdscope::test::read_dump_file(tmp.file(child_file));
+  auto cd = fdscope::test::read_dump_file(tmp.join(child_file));
   ASSERT_EQ(cd.size(), 1u);
   const Dump& c = cd[0];
   ASSERT_TRUE(c.complete);
@@ -53,7 +53,7 @@ TEST(LifecycleExitDump, ForkedChildWritesItsOwnExitDumpAndKeepsItsExitStatus) {
   EXPECT_EQ(cy->tid, child_pid);
   EXPECT_TRUE(c.stack_has(cy->stack, "helper_open_in_child")) << c.describe_stack(cy->stack);
 
-  auto pd = fdscope::test::read_dump_file(tmp.file(parent_file));
+  auto pd = fdscope::test::read_dump_file(tmp.join(parent_file));
   ASSERT_EQ(pd.size(), 1u);
   const Dump& p = pd[0];
   ASSERT_TRUE(p.complete);

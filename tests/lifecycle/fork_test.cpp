@@ -13,6 +13,7 @@
 #include <atomic>
 
 #include "lifecycle_util.h"
+#include "raw_fd_scan.h"
 
 namespace {
 
@@ -37,25 +38,12 @@ __attribute__((noinline)) int fork_child_open_after_fork() {
 // "fd fd ...\n"; the shim's own (top of the soft limit) left out.
 void child_report_fds(int out) {
   std::vector<int> own = fdscope::test::shim_own_fds();
-  int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   char line[8192];
   size_t len = 0;
-  char buf[4096];
-  for (;;) {
-    long n = syscall(SYS_getdents64, dir, buf, sizeof(buf));
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      unsigned short reclen;
-      memcpy(&reclen, buf + off + 16, sizeof(reclen));
-      const char* name = buf + off + 19;
-      off += reclen;
-      if (name[0] < '0' || name[0] > '9') continue;
-      int fd = atoi(name);
-      if (fd == dir || std::find(own.begin(), own.end(), fd) != own.end()) continue;
-      len += (size_t)snprintf(line + len, sizeof(line) - len, "%d ", fd);
-    }
-  }
-  syscall(SYS_close, dir);
+  lifecycle::raw_scan_fds([&](int fd) {
+    if (std::find(own.begin(), own.end(), fd) != own.end()) return;
+    len += (size_t)snprintf(line + len, sizeof(line) - len, "%d ", fd);
+  });
   line[len++] = '\n';
   (void)!write(out, line, len);
 }
@@ -91,13 +79,13 @@ ChildResult fork_child_that_dumps(const std::string& dir) {
   }
   close(rep[1]);
   res.pid = pid;
-  auto status = lifecycle::wait_child(pid, std::chrono::seconds(5));
+  auto status = fdscope::test::wait_child(pid, std::chrono::seconds(5));
   std::string text;
   char buf[8192];
   for (ssize_t n; (n = read(rep[0], buf, sizeof(buf))) > 0;) text.append(buf, (size_t)n);
   close(rep[0]);
   if (!status) return res.error = "child " + std::to_string(pid) + " hung (deadlock?)", res;
-  if (*status != 0) return res.error = "child " + lifecycle::describe_status(*status), res;
+  if (*status != 0) return res.error = "child " + fdscope::test::describe_status(*status), res;
   std::istringstream in(text);
   in >> res.opened;
   for (int fd; in >> fd;) res.fds.insert(fd);
@@ -107,13 +95,13 @@ ChildResult fork_child_that_dumps(const std::string& dir) {
 
 TEST(LifecycleFork, ChildKeepsTheParentsTableAndDumpsAsItself) {
   lifecycle::Watchdog watchdog(std::chrono::seconds(9));
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   const int before_fork = fork_parent_open_before_fork();
   ASSERT_GE(before_fork, 0);
 
   ChildResult child = fork_child_that_dumps(tmp.path());
   ASSERT_TRUE(child.ok) << child.error;
-  std::string file = tmp.file("child." + std::to_string(child.pid) + ".jsonl");
+  std::string file = tmp.join("child." + std::to_string(child.pid) + ".jsonl");
   auto dumps = fdscope::test::read_dump_file(file);
   ASSERT_EQ(dumps.size(), 1u);
   const Dump& d = dumps[0];
@@ -165,7 +153,7 @@ __attribute__((noinline)) void fork_busy_thread(std::atomic<bool>* stop, std::st
 
 TEST(LifecycleFork, ForkWhileAnotherThreadOpensAndClosesDoesNotDeadlockTheChild) {
   lifecycle::Watchdog watchdog(std::chrono::seconds(9));
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   const int before_fork = fork_parent_open_before_fork();
   std::atomic<bool> stop{false};
   std::thread busy(fork_busy_thread, &stop, tmp.path());
@@ -185,7 +173,7 @@ TEST(LifecycleFork, ForkWhileAnotherThreadOpensAndClosesDoesNotDeadlockTheChild)
   for (const ChildResult& c : children) {
     ASSERT_TRUE(c.ok) << c.error;
     auto dumps = fdscope::test::read_dump_file(
-        tmp.file("child." + std::to_string(c.pid) + ".jsonl"));
+        tmp.join("child." + std::to_string(c.pid) + ".jsonl"));
     ASSERT_EQ(dumps.size(), 1u);
     const Dump& d = dumps[0];
     ASSERT_TRUE(d.complete) << c.pid;

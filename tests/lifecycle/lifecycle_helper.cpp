@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "raw_fd_scan.h"
+
 namespace {
 
 // The shim's own descriptors, which dumps leave out (none without it).
@@ -32,25 +34,11 @@ bool is_shim_own(int fd) {
 // /proc/self/fd with raw system calls (nothing the shim sees), less the
 // shim's own descriptors.
 void print_fds(const char* word) {
-  int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   char line[8192];
   int len = snprintf(line, sizeof(line), "%s", word);
-  char buf[4096];
-  for (;;) {
-    long n = syscall(SYS_getdents64, dir, buf, sizeof(buf));
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      unsigned short reclen;
-      memcpy(&reclen, buf + off + 16, sizeof(reclen));
-      const char* name = buf + off + 19;
-      off += reclen;
-      if (name[0] < '0' || name[0] > '9') continue;
-      int fd = atoi(name);
-      if (fd == dir || is_shim_own(fd)) continue;
-      len += snprintf(line + len, sizeof(line) - len, " %d", fd);
-    }
-  }
-  syscall(SYS_close, dir);
+  lifecycle::raw_scan_fds([&](int fd) {
+    if (!is_shim_own(fd)) len += snprintf(line + len, sizeof(line) - len, " %d", fd);
+  });
   dprintf(1, "%s\n", line);
 }
 

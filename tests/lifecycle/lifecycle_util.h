@@ -1,5 +1,6 @@
-// Shared by the lifecycle tests: temporary directories, children with
-// timeouts, the helper program, and the descriptors a dump should list.
+// Shared by the lifecycle tests: the helper program run with a timeout,
+// and the descriptors a dump should list. Temporary directories and
+// waiting for children are tests/support's (temp_dir.h, child_wait.h).
 #pragma once
 
 #include <fcntl.h>
@@ -25,63 +26,13 @@
 
 #include <gtest/gtest.h>
 
+#include "child_wait.h"
 #include "dump_reader.h"
+#include "temp_dir.h"
 
 extern char** environ;
 
 namespace lifecycle {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/fdscope-lifecycle.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back(0);
-    if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    for (const auto& e : std::filesystem::directory_iterator(path_))
-      out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  std::string path_;
-};
-
-// Waits for pid up to timeout; kills it then. nullopt on timeout.
-inline std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return std::nullopt;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return std::nullopt;
-    }
-    usleep(2000);
-  }
-}
-
-inline std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
 
 struct RunResult {
   bool timed_out = false;
@@ -135,7 +86,7 @@ inline RunResult run_program(const std::vector<std::string>& argv, const std::st
   close(out[0]);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-  auto st = wait_child(pid, std::max(left, std::chrono::milliseconds(100)));
+  auto st = fdscope::test::wait_child(pid, std::max(left, std::chrono::milliseconds(100)));
   res.timed_out = !st;
   res.status = st.value_or(0);
   return res;

@@ -12,13 +12,13 @@ namespace {
 using fdscope::test::Dump;
 
 void check_signal_dump(const char* option, int signo) {
-  lifecycle::TempDir tmp;
-  const std::string path = tmp.file("sig.jsonl");
+  fdscope::test::TempDir tmp;
+  const std::string path = tmp.join("sig.jsonl");
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "raise", std::to_string(signo)},
                                   std::string("log=none:threshold=1000000:signal=") + option +
                                       ":output=" + path);
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   EXPECT_FALSE(lifecycle::line_fields(r.out, "alive").empty()) << r.out;
   auto opened = lifecycle::line_fields(r.out, "opened");
   ASSERT_EQ(opened.size(), 2u) << r.out;
@@ -45,22 +45,22 @@ TEST(LifecycleSignalDump, Sigusr2WritesACompleteDumpWithReasonSignal) { check_si
 TEST(LifecycleSignalDump, OtherConfiguredSignalWritesTheDump) { check_signal_dump("USR1", SIGUSR1); }
 
 TEST(LifecycleSignalDump, SignalZeroLeavesTheSignalsDefaultAction) {
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "raise", std::to_string(SIGUSR2)},
-                                  "log=none:threshold=1000000:signal=0:output=" + tmp.file("sig.jsonl"));
+                                  "log=none:threshold=1000000:signal=0:output=" + tmp.join("sig.jsonl"));
   ASSERT_FALSE(r.timed_out);
-  EXPECT_EQ(lifecycle::describe_status(r.status),
-            lifecycle::describe_status(SIGUSR2));  // killed by it, as without the shim
+  EXPECT_EQ(fdscope::test::describe_status(r.status),
+            fdscope::test::describe_status(SIGUSR2));  // killed by it, as without the shim
   EXPECT_TRUE(tmp.files().empty());
 }
 
 TEST(LifecycleSignalDump, HandlerInstalledByTheProgramReplacesTheShims) {
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "own-handler"},
                                   "log=none:threshold=1000000:signal=SIGUSR2:output=" +
-                                      tmp.file("sig.jsonl"));
+                                      tmp.join("sig.jsonl"));
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   EXPECT_EQ(lifecycle::line_fields(r.out, "handled"), (std::vector<std::string>{"handled", "2"}));
   EXPECT_TRUE(tmp.files().empty());
 }
@@ -68,13 +68,13 @@ TEST(LifecycleSignalDump, HandlerInstalledByTheProgramReplacesTheShims) {
 void ignore_sigusr2() { signal(SIGUSR2, SIG_IGN); }
 
 TEST(LifecycleSignalDump, SignalIgnoredByTheParentStaysIgnored) {
-  lifecycle::TempDir tmp;
+  fdscope::test::TempDir tmp;
   auto r = lifecycle::run_program({LIFECYCLE_HELPER, "raise", std::to_string(SIGUSR2)},
                                   "log=none:threshold=1000000:signal=SIGUSR2:output=" +
-                                      tmp.file("sig.jsonl"),
+                                      tmp.join("sig.jsonl"),
                                   std::chrono::seconds(8), ignore_sigusr2);
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(lifecycle::describe_status(r.status), "exit 0") << r.out;
+  ASSERT_EQ(fdscope::test::describe_status(r.status), "exit 0") << r.out;
   EXPECT_FALSE(lifecycle::line_fields(r.out, "alive").empty());
   EXPECT_TRUE(tmp.files().empty());
 }

@@ -150,8 +150,8 @@ __attribute__((noinline)) void threads_worker_main(Worker* w) {
 
 TEST(LifecycleThreads, DumpListsExactlyTheOpenDescriptorsWithTheirThreadAndStack) {
   lifecycle::Watchdog watchdog(std::chrono::seconds(9));
-  lifecycle::TempDir tmp;
-  std::string file = tmp.file("data.txt");
+  fdscope::test::TempDir tmp;
+  std::string file = tmp.join("data.txt");
   FILE* mk = fopen(file.c_str(), "w");
   ASSERT_NE(mk, nullptr);
   fputs("x\n", mk);

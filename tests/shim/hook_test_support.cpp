@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,7 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -82,32 +80,6 @@ std::string test_body() {
   return stack_starts_in_body(d, e->connect_stack, "connect");
 }
 
-// ---- files -----------------------------------------------------------------
-
-TempDir::TempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/fdscope-hooks.XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + strerror(errno));
-  char real[PATH_MAX];
-  if (!realpath(tmpl.c_str(), real)) throw std::runtime_error("realpath " + tmpl);
-  path_ = real;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::file(const std::string& name, const std::string& content) {
-  std::string p = path_ + "/" + name;
-  int fd = raw_open(p, O_WRONLY | O_CREAT | O_TRUNC);
-  if (fd < 0) throw std::runtime_error("cannot create " + p);
-  if (write(fd, content.data(), content.size()) != (ssize_t)content.size())
-    throw std::runtime_error("cannot write " + p);
-  raw_close(fd);
-  return p;
-}
-
 long raw_syscall(long n, long a, long b, long c, long d) {
   long r;
 #if defined(__x86_64__)
@@ -139,6 +111,15 @@ int raw_open(const std::string& path, int flags) {
 }
 
 int raw_close(int fd) { return (int)raw_syscall(SYS_close, fd); }
+
+std::string raw_create_file(const std::string& path, const std::string& content) {
+  int fd = raw_open(path, O_WRONLY | O_CREAT | O_TRUNC);
+  if (fd < 0) throw std::runtime_error("cannot create " + path);
+  if (write(fd, content.data(), content.size()) != (ssize_t)content.size())
+    throw std::runtime_error("cannot write " + path);
+  raw_close(fd);
+  return path;
+}
 
 void occupy_raw(int fd) {
   if (raw_syscall(SYS_fcntl, fd, F_GETFD) != -1)

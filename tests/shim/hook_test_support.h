@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "dump_reader.h"
+#include "temp_dir.h"
 
 namespace fdscope::test {
 
@@ -37,28 +38,15 @@ std::string test_body();
 // fd's record carries a connect stack whose innermost frame is the test body.
 ::testing::AssertionResult HasConnectStack(const Dump& d, int fd);
 
-// A fresh directory (canonical path, as /proc/self/fd shows it), removed
-// with its contents at the end.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  // path()/name, created with `content` (behind the shim's back).
-  std::string file(const std::string& name, const std::string& content = "x");
-
- private:
-  std::string path_;
-};
-
 // Descriptor calls made with the syscall instruction itself (not glibc's
 // syscall(), which the shim interposes for SYS_close): invisible to the
 // shim. raw_syscall returns -1 with errno on failure.
 long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0);
 int raw_open(const std::string& path, int flags);
 int raw_close(int fd);
+// Creates (or truncates) the file at path with `content`, opened with
+// raw_open (behind the shim's back); returns path.
+std::string raw_create_file(const std::string& path, const std::string& content = "x");
 // Opens /dev/null at number fd (which must be free) behind the shim's back.
 // The dump must then show fd as untracked chr /dev/null.
 void occupy_raw(int fd);

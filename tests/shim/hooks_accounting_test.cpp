@@ -18,7 +18,7 @@ namespace fdscope::test {
 
 TEST(HooksAccounting, DescriptorsCreatedBehindTheShimsBackAreUntracked) {
   TempDir dir;
-  std::string path = dir.file("raw");
+  std::string path = raw_create_file(dir.join("raw"));
   int fd = raw_open(path, O_RDONLY);
   int p[2];
   ASSERT_EQ(raw_syscall(SYS_pipe2, (long)p, O_CLOEXEC), 0);
@@ -40,8 +40,8 @@ TEST(HooksAccounting, DescriptorsCreatedBehindTheShimsBackAreUntracked) {
 
 TEST(HooksAccounting, EveryOpenDescriptorIsListedButTheShimsOwn) {
   TempDir dir;
-  int tracked = open(dir.file("tracked").c_str(), O_RDONLY);
-  int untracked = raw_open(dir.file("untracked"), O_RDONLY);
+  int tracked = open(raw_create_file(dir.join("tracked")).c_str(), O_RDONLY);
+  int untracked = raw_open(raw_create_file(dir.join("untracked")), O_RDONLY);
   ASSERT_GE(tracked, 0);
   ASSERT_GE(untracked, 0);
 

@@ -26,7 +26,7 @@ class HooksDup : public ::testing::Test {
  protected:
   void SetUp() override {
     if (soft_fd_limit() < 1024) GTEST_SKIP() << "needs descriptor numbers up to 1023";
-    path_ = dir_.file("source");
+    path_ = raw_create_file(dir_.join("source"));
     src_ = raw_open(path_, O_RDONLY);
     ASSERT_GE(src_, 0);
   }

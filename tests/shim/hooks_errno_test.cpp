@@ -43,7 +43,7 @@ std::map<int, std::string> records(const Dump& d) {
 class HooksFailing : public ::testing::Test {
  protected:
   void SetUp() override {
-    file_ = dir_.file("file");
+    file_ = raw_create_file(dir_.join("file"));
     missing_ = dir_.path() + "/missing";
     fd_ = raw_open(file_, O_RDONLY);
     ASSERT_GE(fd_, 0);
@@ -178,7 +178,7 @@ TEST_F(HooksFailing, CloseRangeWithBadFlagsKeepsRecords) {
 
 TEST(HooksSucceeding, LeaveErrnoAlone) {
   TempDir dir;
-  std::string path = dir.file("file");
+  std::string path = raw_create_file(dir.join("file"));
   errno = EDOM;
   int fd = open(path.c_str(), O_RDONLY);
   EXPECT_EQ(errno, EDOM) << "open";

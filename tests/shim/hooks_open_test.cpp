@@ -35,7 +35,7 @@ class HooksOpen : public ::testing::Test {
 }  // namespace
 
 TEST_F(HooksOpen, Open) {
-  std::string existing = dir_.file("existing");
+  std::string existing = raw_create_file(dir_.join("existing"));
   std::string created = dir_.path() + "/created";
   int fd = open(existing.c_str(), O_RDONLY);
   int fd2 = open(created.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640);
@@ -62,7 +62,7 @@ TEST_F(HooksOpen, Open64) {
 }
 
 TEST_F(HooksOpen, OpenAt) {
-  std::string existing = dir_.file("existing");
+  std::string existing = raw_create_file(dir_.join("existing"));
   int dirfd = raw_open(dir_.path(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(dirfd, 0);
   int fd = openat(dirfd, "existing", O_RDONLY);
@@ -136,7 +136,7 @@ TEST_F(HooksOpen, Creat64) {
 }
 
 TEST_F(HooksOpen, FortifiedOpen) {
-  std::string path = dir_.file("fortified");
+  std::string path = raw_create_file(dir_.join("fortified"));
   int fd = __open_2(path.c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
 
@@ -146,7 +146,7 @@ TEST_F(HooksOpen, FortifiedOpen) {
 }
 
 TEST_F(HooksOpen, FortifiedOpen64) {
-  std::string path = dir_.file("fortified64");
+  std::string path = raw_create_file(dir_.join("fortified64"));
   int fd = __open64_2(path.c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
 
@@ -156,7 +156,7 @@ TEST_F(HooksOpen, FortifiedOpen64) {
 }
 
 TEST_F(HooksOpen, FortifiedOpenAt) {
-  std::string path = dir_.file("fortified-at");
+  std::string path = raw_create_file(dir_.join("fortified-at"));
   int dirfd = raw_open(dir_.path(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(dirfd, 0);
   int fd = __openat_2(dirfd, "fortified-at", O_RDONLY);
@@ -169,7 +169,7 @@ TEST_F(HooksOpen, FortifiedOpenAt) {
 }
 
 TEST_F(HooksOpen, FortifiedOpenAt64) {
-  std::string path = dir_.file("fortified-at64");
+  std::string path = raw_create_file(dir_.join("fortified-at64"));
   int fd = __openat64_2(AT_FDCWD, path.c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
 

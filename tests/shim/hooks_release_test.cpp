@@ -26,7 +26,7 @@ class HooksRelease : public ::testing::Test {
  protected:
   void SetUp() override {
     if (soft_fd_limit() < 1024) GTEST_SKIP() << "needs descriptor numbers up to 1023";
-    path_ = dir_.file("file");
+    path_ = raw_create_file(dir_.join("file"));
   }
   // After a release of fd: the number, reopened raw, has no record.
   void ExpectReleased(int fd) {
@@ -202,7 +202,7 @@ TEST_F(HooksRelease, SyscallCloseRange) {
 
 // dup2/dup3 onto an open descriptor close it: its record is replaced.
 TEST_F(HooksRelease, Dup2OntoAnOpenDescriptor) {
-  std::string other = dir_.file("other");
+  std::string other = raw_create_file(dir_.join("other"));
   int a = open(path_.c_str(), O_RDONLY);
   int b = open(other.c_str(), O_RDONLY);
   ASSERT_GE(a, 0);
@@ -218,7 +218,7 @@ TEST_F(HooksRelease, Dup2OntoAnOpenDescriptor) {
 }
 
 TEST_F(HooksRelease, Dup3OntoAnOpenDescriptor) {
-  std::string other = dir_.file("other");
+  std::string other = raw_create_file(dir_.join("other"));
   int a = open(path_.c_str(), O_RDONLY);
   int b = open(other.c_str(), O_RDONLY);
   ASSERT_GE(a, 0);

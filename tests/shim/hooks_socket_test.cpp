@@ -166,7 +166,7 @@ TEST(HooksSocket, Accept4) {
 
 TEST(HooksSocket, RecvmsgScmRights) {
   TempDir dir;
-  std::string path = dir.file("passed");
+  std::string path = raw_create_file(dir.join("passed"));
   int sp[2], p[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
   ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
@@ -190,7 +190,7 @@ TEST(HooksSocket, RecvmsgScmRights) {
 
 TEST(HooksSocket, Recvmmsg) {
   TempDir dir;
-  std::string path_a = dir.file("a"), path_b = dir.file("b");
+  std::string path_a = raw_create_file(dir.join("a")), path_b = raw_create_file(dir.join("b"));
   int sp[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp), 0);
   int a = raw_open(path_a, O_RDONLY), b = raw_open(path_b, O_RDONLY);

@@ -26,7 +26,7 @@ bool is_anonymous_tmp(const std::string& link) {
 }  // namespace
 
 TEST_F(HooksStdio, Fopen) {
-  std::string path = dir_.file("fopen");
+  std::string path = raw_create_file(dir_.join("fopen"));
   FILE* fp = fopen(path.c_str(), "r");
   ASSERT_NE(fp, nullptr);
 
@@ -49,7 +49,7 @@ TEST_F(HooksStdio, Fopen64) {
 // freopen closes the stream's descriptor and opens another (glibc keeps the
 // number): the old record goes, the new one is freopen's.
 TEST_F(HooksStdio, Freopen) {
-  std::string a = dir_.file("a"), b = dir_.file("b");
+  std::string a = raw_create_file(dir_.join("a")), b = raw_create_file(dir_.join("b"));
   FILE* fp = fopen(a.c_str(), "r");
   ASSERT_NE(fp, nullptr);
   const int old_fd = fileno(fp);
@@ -69,7 +69,7 @@ TEST_F(HooksStdio, Freopen) {
 }
 
 TEST_F(HooksStdio, Freopen64) {
-  std::string a = dir_.file("a"), b = dir_.file("b");
+  std::string a = raw_create_file(dir_.join("a")), b = raw_create_file(dir_.join("b"));
   FILE* fp = fopen(a.c_str(), "r");
   ASSERT_NE(fp, nullptr);
   FILE* again = freopen64(b.c_str(), "r", fp);
@@ -82,7 +82,7 @@ TEST_F(HooksStdio, Freopen64) {
 
 // A failing freopen still closes the stream's old descriptor.
 TEST_F(HooksStdio, FreopenFailureReleasesTheOldDescriptor) {
-  std::string a = dir_.file("a");
+  std::string a = raw_create_file(dir_.join("a"));
   FILE* fp = fopen(a.c_str(), "r");
   ASSERT_NE(fp, nullptr);
   const int old_fd = fileno(fp);

@@ -9,13 +9,14 @@
 
 using fdscope::test::Dump;
 using fdscope::test::parse_dumps;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 TEST(AtExitStderr, DumpOnStderrStdoutUntouched) {
   TempDir tmp;
-  std::filesystem::create_directories(tmp.file("data"));
+  std::filesystem::create_directories(tmp.join("data"));
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data"), "say:hello", "files:2", "say:bye"};
+  spec.argv = {program("leak_program"), tmp.join("data"), "say:hello", "files:2", "say:bye"};
   spec.options = "at_exit=1:output=stderr";
   spec.env["TMPDIR"] = tmp.path();
   Result r = run(spec);
@@ -46,9 +47,9 @@ TEST(AtExitStderr, DumpOnStderrStdoutUntouched) {
 // The same with log=none: stderr is the dump and nothing else.
 TEST(AtExitStderr, LogNoneLeavesOnlyTheDump) {
   TempDir tmp;
-  std::filesystem::create_directories(tmp.file("data"));
+  std::filesystem::create_directories(tmp.join("data"));
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data"), "files:1"};
+  spec.argv = {program("leak_program"), tmp.join("data"), "files:1"};
   spec.options = "at_exit=1:output=stderr:log=none";
   Result r = run(spec);
   ASSERT_TRUE(r.exited(0)) << r.describe();

@@ -11,15 +11,16 @@
 
 #include "trigger_util.h"
 
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
 
 Result run_double_close(const TempDir& tmp, const std::string& more) {
-  write_text(tmp.file("config.ini"), "[x]\n");
+  write_text(tmp.join("config.ini"), "[x]\n");
   ChildSpec spec;
-  spec.argv = {program("double_close_program"), tmp.file("config.ini")};
-  spec.options = "output=" + tmp.file("dump.jsonl") + more;
+  spec.argv = {program("double_close_program"), tmp.join("config.ini")};
+  spec.options = "output=" + tmp.join("dump.jsonl") + more;
   return run(spec);
 }
 
@@ -67,7 +68,7 @@ TEST(DoubleClose, ReportedWithBothStacks) {
             "second fd=3 rc=-1 errno=EBADF\n"
             "never-opened fd=999 rc=-1 errno=EBADF\n");
   // One line, the report; the close(999) is not one.
-  auto reports = json_lines(tmp.file("dump.jsonl"));
+  auto reports = json_lines(tmp.join("dump.jsonl"));
   ASSERT_EQ(reports.size(), 1u);
   expect_report_line(reports[0], r.pid);
 
@@ -97,7 +98,7 @@ TEST(DoubleClose, OffReportsNothing) {
             "first fd=3 rc=0 errno=0\n"
             "second fd=3 rc=-1 errno=EBADF\n"
             "never-opened fd=999 rc=-1 errno=EBADF\n");
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
   EXPECT_EQ(r.err, "");
 }
 
@@ -107,7 +108,7 @@ TEST(DoubleClose, AbortAfterTheReport) {
   Result r = run_double_close(tmp, ":double_close=abort");
   ASSERT_TRUE(r.killed_by(SIGABRT)) << r.describe();
   EXPECT_EQ(r.out, "first fd=3 rc=0 errno=0\n");
-  auto reports = json_lines(tmp.file("dump.jsonl"));
+  auto reports = json_lines(tmp.join("dump.jsonl"));
   ASSERT_EQ(reports.size(), 1u);
   expect_report_line(reports[0], r.pid);
   EXPECT_EQ(lines_with(r.err, "double close of fd 3").size(), 1u) << r.err;
@@ -119,7 +120,7 @@ TEST(DoubleClose, LogNoneKeepsTheOutputLine) {
   Result r = run_double_close(tmp, ":log=none");
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.err, "");
-  auto reports = json_lines(tmp.file("dump.jsonl"));
+  auto reports = json_lines(tmp.join("dump.jsonl"));
   ASSERT_EQ(reports.size(), 1u);
   expect_report_line(reports[0], r.pid);
 }
@@ -128,10 +129,10 @@ TEST(DoubleClose, LogNoneKeepsTheOutputLine) {
 // not to the program's stderr.
 TEST(DoubleClose, LogFileGetsTheReportLines) {
   TempDir tmp;
-  Result r = run_double_close(tmp, ":log=" + tmp.file("fdscope.log"));
+  Result r = run_double_close(tmp, ":log=" + tmp.join("fdscope.log"));
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.err, "");
-  std::string log = read_text(tmp.file("fdscope.log"));
+  std::string log = read_text(tmp.join("fdscope.log"));
   EXPECT_EQ(lines_with(log, "double close of fd 3").size(), 1u) << log;
   auto again = lines_with(log, "closed again at: ");
   ASSERT_EQ(again.size(), 1u) << log;

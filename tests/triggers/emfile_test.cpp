@@ -10,6 +10,7 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
@@ -19,12 +20,12 @@ constexpr unsigned long kLimit = 64;
 // leak_program at soft = hard = 64, threshold off so only EMFILE dumps.
 Result run_at_limit(const TempDir& tmp, const std::vector<std::string>& steps, bool preload = true,
                     const std::string& more = "") {
-  std::filesystem::create_directories(tmp.file("data"));
+  std::filesystem::create_directories(tmp.join("data"));
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data")};
+  spec.argv = {program("leak_program"), tmp.join("data")};
   spec.argv.insert(spec.argv.end(), steps.begin(), steps.end());
   spec.preload = preload;
-  spec.options = "threshold=0:output=" + tmp.file("dump.jsonl") + more;
+  spec.options = "threshold=0:output=" + tmp.join("dump.jsonl") + more;
   spec.nofile_soft = kLimit;
   spec.nofile_hard = kLimit;
   return run(spec);
@@ -70,7 +71,7 @@ TEST(Emfile, DumpsOnceAtTheLimitAndTheProgramSeesEmfile) {
   Result without = run_at_limit(bare, {"fill", "retry:3"}, false);
   ASSERT_TRUE(without.exited(0)) << without.describe();
   EXPECT_EQ(lines(without.out).at(0), "filled 61 rc=-1 errno=EMFILE");
-  EXPECT_FALSE(std::filesystem::exists(bare.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(bare.join("dump.jsonl")));
 
   TempDir tmp;
   Result r = run_at_limit(tmp, {"fill", "retry:3"});
@@ -80,15 +81,15 @@ TEST(Emfile, DumpsOnceAtTheLimitAndTheProgramSeesEmfile) {
             "retry rc=-1 errno=EMFILE\n"
             "retry rc=-1 errno=EMFILE\n"
             "retry rc=-1 errno=EMFILE\n");
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
-  expect_full_table_dump(dumps[0], "open", 60, tmp.file("data/app.log"));
+  expect_full_table_dump(dumps[0], "open", 60, tmp.join("data/app.log"));
   EXPECT_EQ(dumps[0].pid, r.pid);
   auto heads = lines_with(r.err, " dump ");
   ASSERT_EQ(heads.size(), 1u) << r.err;
   EXPECT_EQ(heads[0], "fdscope: pid " + std::to_string(r.pid) +
                           " dump 1 (emfile): 63 open of limit 64, 60 tracked -> " +
-                          tmp.file("dump.jsonl"));
+                          tmp.join("dump.jsonl"));
 }
 
 // After a dump, EMFILE dumps again only once the count fell a tenth of the
@@ -109,12 +110,12 @@ TEST(Emfile, OneDumpPerEpisode) {
             "filled 10 rc=-1 errno=EMFILE\n"
             "retry rc=-1 errno=EMFILE\n"
             "retry rc=-1 errno=EMFILE\n");
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 2u);
   EXPECT_EQ(dumps[0].seq, 1);
   EXPECT_EQ(dumps[1].seq, 2);
-  expect_full_table_dump(dumps[0], "open", 60, tmp.file("data/app.log"));
-  expect_full_table_dump(dumps[1], "open", 60, tmp.file("data/app.log"));
+  expect_full_table_dump(dumps[0], "open", 60, tmp.join("data/app.log"));
+  expect_full_table_dump(dumps[1], "open", 60, tmp.join("data/app.log"));
 }
 
 TEST(Emfile, OnEmfileZeroDisables) {
@@ -122,7 +123,7 @@ TEST(Emfile, OnEmfileZeroDisables) {
   Result r = run_at_limit(tmp, {"fill", "retry:1"}, true, ":on_emfile=0");
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, "filled 60 rc=-1 errno=EMFILE\nretry rc=-1 errno=EMFILE\n");
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
   EXPECT_EQ(r.err, "");
 }
 
@@ -138,9 +139,9 @@ TEST(Emfile, GetaddrinfoFailureDumps) {
             "getaddrinfo rc=0 errno=-\n"
             "filled-exact 60\n"
             "getaddrinfo rc=EAI_SYSTEM errno=EMFILE\n");
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
-  expect_full_table_dump(dumps[0], "getaddrinfo", 60, tmp.file("data/app.log"));
+  expect_full_table_dump(dumps[0], "getaddrinfo", 60, tmp.join("data/app.log"));
 }
 
 TEST(Emfile, GetpwnamFailureDumps) {
@@ -148,9 +149,9 @@ TEST(Emfile, GetpwnamFailureDumps) {
   Result r = run_at_limit(tmp, {"fill-exact", "getpwnam"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, "filled-exact 60\ngetpwnam null errno=EMFILE\n");
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
-  expect_full_table_dump(dumps[0], "getpwnam", 60, tmp.file("data/app.log"));
+  expect_full_table_dump(dumps[0], "getpwnam", 60, tmp.join("data/app.log"));
 }
 
 // The reserved descriptor sits near the top of the soft limit, so the
@@ -160,9 +161,9 @@ TEST(Emfile, ReservedDescriptorDoesNotShiftNumbering) {
   for (unsigned long limit : {65ul, 64ul, 32ul}) {
     SCOPED_TRACE("RLIMIT_NOFILE " + std::to_string(limit));
     TempDir tmp;
-    std::filesystem::create_directories(tmp.file("data"));
+    std::filesystem::create_directories(tmp.join("data"));
     ChildSpec spec;
-    spec.argv = {program("leak_program"), tmp.file("data"), "files:3"};
+    spec.argv = {program("leak_program"), tmp.join("data"), "files:3"};
     spec.options = "threshold=0:log=none";
     spec.nofile_soft = limit;
     spec.nofile_hard = limit;

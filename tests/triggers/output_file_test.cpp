@@ -13,6 +13,7 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
@@ -24,10 +25,10 @@ const char* const kProgramOut = "hello\nfile fd=3\nfile fd=4\nfile fd=5\nbye\n";
 Result run_three(const TempDir& tmp, const std::string& options,
                  std::function<void(pid_t)> before_exec = nullptr, bool as_nobody = false,
                  const std::vector<std::string>& steps = {"say:hello", "files:3", "say:bye"}) {
-  std::filesystem::create_directories(tmp.file("data"));
-  chmod(tmp.file("data").c_str(), 0777);
+  std::filesystem::create_directories(tmp.join("data"));
+  chmod(tmp.join("data").c_str(), 0777);
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data")};
+  spec.argv = {program("leak_program"), tmp.join("data")};
   spec.argv.insert(spec.argv.end(), steps.begin(), steps.end());
   spec.options = "threshold=3" + std::string(options.empty() ? "" : ":") + options;
   spec.env["TMPDIR"] = tmp.path();
@@ -38,7 +39,7 @@ Result run_three(const TempDir& tmp, const std::string& options,
 }
 
 std::string default_path(const TempDir& tmp, pid_t pid) {
-  return tmp.file("fdscope." + std::to_string(pid) + ".jsonl");
+  return tmp.join("fdscope." + std::to_string(pid) + ".jsonl");
 }
 
 unsigned mode_of(const std::string& path) {
@@ -78,26 +79,26 @@ TEST(OutputFile, DevFullCostsOneStderrLine) {
   auto all = lines(r.err);
   ASSERT_EQ(all.size(), 2u) << r.err;
   EXPECT_EQ(all[1], "fdscope: pid " + std::to_string(r.pid) + ":   3 x open_log_file (leak_program)  " +
-                        tmp.file("data/app.log"));
+                        tmp.join("data/app.log"));
 }
 
 // The one line names the file that could not be created, and why.
 TEST(OutputFile, MissingDirectoryCostsOneStderrLine) {
   TempDir tmp;
-  const std::string path = tmp.file("missing/dump.jsonl");
+  const std::string path = tmp.join("missing/dump.jsonl");
   Result r = run_three(tmp, "output=" + path);
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, kProgramOut);
   EXPECT_EQ(r.err, "fdscope: pid " + std::to_string(r.pid) + ": cannot write dump to " + path +
                        ": no such file or directory\n");
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("missing")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("missing")));
 }
 
 // Run as nobody when the tests run as root (root writes anywhere).
 TEST(OutputFile, ReadOnlyDirectoryCostsOneStderrLine) {
   TempDir tmp;
   chmod(tmp.path().c_str(), 0755);
-  const std::string ro = tmp.file("ro");
+  const std::string ro = tmp.join("ro");
   ASSERT_EQ(mkdir(ro.c_str(), 0555), 0);
   chmod(ro.c_str(), 0555);
   const std::string path = ro + "/dump.jsonl";
@@ -114,7 +115,7 @@ TEST(OutputFile, ReadOnlyDirectoryCostsOneStderrLine) {
 // "<path>.1".
 TEST(OutputFile, SymlinkAtTheDefaultPathIsNotFollowed) {
   TempDir tmp;
-  const std::string precious = tmp.file("precious.txt");
+  const std::string precious = tmp.join("precious.txt");
   write_text(precious, "precious\n");
   chmod(precious.c_str(), 0644);
   Result r = run_three(tmp, "log=stderr", [&](pid_t pid) {
@@ -134,19 +135,19 @@ TEST(OutputFile, SymlinkAtTheDefaultPathIsNotFollowed) {
 // second is not written through it (O_NOFOLLOW on the reopen), and says so.
 TEST(OutputFile, SymlinkSwappedInAfterTheFirstDumpIsNotFollowed) {
   TempDir tmp;
-  std::filesystem::create_directories(tmp.file("data"));
-  const std::string precious = tmp.file("precious.txt");
+  std::filesystem::create_directories(tmp.join("data"));
+  const std::string precious = tmp.join("precious.txt");
   write_text(precious, "precious\n");
-  const std::string path = tmp.file("dump.jsonl");
+  const std::string path = tmp.join("dump.jsonl");
   ChildSpec spec;
   // threshold=3 at a soft limit of 200: dumps at 3 and 23.
-  spec.argv = {program("leak_program"), tmp.file("data"), "files:3", "wait", "files:20"};
+  spec.argv = {program("leak_program"), tmp.join("data"), "files:3", "wait", "files:20"};
   spec.options = "threshold=3:log=none:output=" + path;
   spec.nofile_soft = 200;
   Child child(spec);
   ASSERT_TRUE(child.wait_for_output("file fd=5\n", std::chrono::seconds(10)));
   ASSERT_EQ(read_dump_file(path).size(), 1u);
-  std::filesystem::rename(path, tmp.file("first.jsonl"));
+  std::filesystem::rename(path, tmp.join("first.jsonl"));
   std::filesystem::create_symlink(precious, path);
   child.send("\n");
   Result r = child.finish();
@@ -154,7 +155,7 @@ TEST(OutputFile, SymlinkSwappedInAfterTheFirstDumpIsNotFollowed) {
   EXPECT_EQ(lines_with(r.out, "file fd=").size(), 23u);
   EXPECT_EQ(read_text(precious), "precious\n");
   EXPECT_TRUE(std::filesystem::is_symlink(path));
-  EXPECT_EQ(read_dump_file(tmp.file("first.jsonl")).size(), 1u);
+  EXPECT_EQ(read_dump_file(tmp.join("first.jsonl")).size(), 1u);
   EXPECT_EQ(r.err, "fdscope: pid " + std::to_string(r.pid) + ": cannot write dump to " + path +
                        ": refusing to follow a symbolic link\n");
 }
@@ -162,7 +163,7 @@ TEST(OutputFile, SymlinkSwappedInAfterTheFirstDumpIsNotFollowed) {
 // A dangling symlink: following it would create the file it names.
 TEST(OutputFile, DanglingSymlinkIsNotFollowed) {
   TempDir tmp;
-  const std::string target = tmp.file("would-be-created.jsonl");
+  const std::string target = tmp.join("would-be-created.jsonl");
   Result r = run_three(tmp, "", [&](pid_t pid) {
     std::filesystem::create_symlink(target, default_path(tmp, pid));
   });

@@ -14,13 +14,14 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 TEST(SignalStorm, NoDeadlockAndEveryDumpComplete) {
   TempDir tmp;
   ChildSpec spec;
   spec.argv = {program("signal_storm_program"), tmp.path()};
-  spec.options = "log=none:max_dumps=100000:threshold=0:output=" + tmp.file("dump.jsonl");
+  spec.options = "log=none:max_dumps=100000:threshold=0:output=" + tmp.join("dump.jsonl");
   Child child(spec);
   ASSERT_TRUE(child.wait_for_output("ready\n", std::chrono::seconds(10)));
 
@@ -39,7 +40,7 @@ TEST(SignalStorm, NoDeadlockAndEveryDumpComplete) {
   EXPECT_GT(std::stol(r.out.substr(17)), 1000) << "the workers hardly ran: " << r.out;
   EXPECT_EQ(r.err, "");
 
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_GE(dumps.size(), 20u) << "hardly any signal was answered with a dump";
   ASSERT_LE(dumps.size(), (size_t)sent);
   // fd lines that do not describe a worker's /dev/null: the dump's own
@@ -59,7 +60,7 @@ TEST(SignalStorm, NoDeadlockAndEveryDumpComplete) {
     ASSERT_EQ(leaked.size(), 5u);
     for (int k = 0; k < 5; ++k) {
       EXPECT_EQ(leaked[k]->fd, 3 + k);
-      EXPECT_EQ(leaked[k]->target, tmp.file("app.log"));
+      EXPECT_EQ(leaked[k]->target, tmp.join("app.log"));
     }
     // Anything else: 0, 1, 2 (untracked), a worker's /dev/null (tracked,
     // created in churn_worker, or without a stack when the signal came in
@@ -74,7 +75,7 @@ TEST(SignalStorm, NoDeadlockAndEveryDumpComplete) {
       if (e.fd <= 7) continue;
       if (!e.tracked) ++untracked;
       if (e.kind != "chr" || e.target != "/dev/null") {
-        const std::string what = e.target == tmp.file("dump.jsonl") ? "the dump file itself"
+        const std::string what = e.target == tmp.join("dump.jsonl") ? "the dump file itself"
                                  : e.target.empty() ? "a closed descriptor (empty target)"
                                                     : e.kind + " " + e.target;
         implausible[what].push_back("dump " + std::to_string(d.seq) + " fd " +

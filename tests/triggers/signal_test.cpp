@@ -12,6 +12,7 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
@@ -19,12 +20,12 @@ namespace {
 Result run_signal_program(const TempDir& tmp, const std::string& mode, const std::string& more = "") {
   ChildSpec spec;
   spec.argv = {program("signal_program"), tmp.path(), mode};
-  spec.options = "log=none:output=" + tmp.file("dump.jsonl") + more;
+  spec.options = "log=none:output=" + tmp.join("dump.jsonl") + more;
   return run(spec);
 }
 
 void expect_one_signal_dump(const TempDir& tmp, const Result& r) {
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
   const Dump& d = dumps[0];
   expect_consistent(d);
@@ -35,7 +36,7 @@ void expect_one_signal_dump(const TempDir& tmp, const Result& r) {
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(files[0]->fd, 3);
   EXPECT_EQ(files[1]->fd, 4);
-  for (const auto* e : files) EXPECT_EQ(e->target, tmp.file("app.log"));
+  for (const auto* e : files) EXPECT_EQ(e->target, tmp.join("app.log"));
 }
 
 }  // namespace
@@ -71,7 +72,7 @@ TEST(SignalTrigger, ProgramHandlerTakesPrecedence) {
   Result r = run_signal_program(tmp, "own-handler");
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, "disposition handler\nalive handler_calls=1\n");
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
   EXPECT_EQ(r.err, "");
 }
 
@@ -81,7 +82,7 @@ TEST(SignalTrigger, ZeroDisables) {
   Result r = run_signal_program(tmp, "untouched", ":signal=0");
   ASSERT_TRUE(r.killed_by(SIGUSR2)) << r.describe();
   EXPECT_EQ(r.out, "disposition default\n");
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
 }
 
 // Another dump signal: SIGUSR2 is then the program's business again.
@@ -89,7 +90,7 @@ TEST(SignalTrigger, OtherSignalLeavesSigusr2Alone) {
   TempDir tmp;
   Result r = run_signal_program(tmp, "untouched", ":signal=SIGUSR1");
   ASSERT_TRUE(r.killed_by(SIGUSR2)) << r.describe();
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
 }
 
 // Node.js walks every signal at start-up to reset inherited dispositions
@@ -106,11 +107,11 @@ TEST(SignalTrigger, NodeSigusr2Dumps) {
       "setTimeout(() => console.log('alive'), 300);";
   ChildSpec spec;
   spec.argv = {node_path(), "-e", script};
-  spec.options = "log=none:output=" + tmp.file("dump.jsonl");
+  spec.options = "log=none:output=" + tmp.join("dump.jsonl");
   Result r = run(spec);
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, "alive\n");
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
   const Dump& d = dumps[0];
   expect_consistent(d);

@@ -12,6 +12,7 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
@@ -20,9 +21,9 @@ namespace {
 // tmp/data, dumping to tmp/dump.jsonl unless the options say otherwise.
 Result run_leaker(const TempDir& tmp, const std::string& options,
                   const std::vector<std::string>& steps, unsigned long soft = 200) {
-  mkdir(tmp.file("data").c_str(), 0755);
+  mkdir(tmp.join("data").c_str(), 0755);
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data")};
+  spec.argv = {program("leak_program"), tmp.join("data")};
   spec.argv.insert(spec.argv.end(), steps.begin(), steps.end());
   spec.options = options;
   spec.env["TMPDIR"] = tmp.path();
@@ -31,7 +32,7 @@ Result run_leaker(const TempDir& tmp, const std::string& options,
 }
 
 std::string dump_opts(const TempDir& tmp, const std::string& more) {
-  return "output=" + tmp.file("dump.jsonl") + ":" + more;
+  return "output=" + tmp.join("dump.jsonl") + ":" + more;
 }
 
 // The descriptor numbers the program printed for lines starting with `word`.
@@ -67,7 +68,7 @@ TEST(Threshold, DumpsWhenTheCountReachesN) {
   ASSERT_EQ(printed_fds(r.out, "file").size(), 8u) << r.describe();
 
   // The default output: $TMPDIR/fdscope.<pid>.jsonl.
-  const std::string path = tmp.file("fdscope." + std::to_string(r.pid) + ".jsonl");
+  const std::string path = tmp.join("fdscope." + std::to_string(r.pid) + ".jsonl");
   std::vector<Dump> dumps = read_dump_file(path);
   ASSERT_EQ(dumps.size(), 1u);
   const Dump& d = dumps[0];
@@ -110,7 +111,7 @@ TEST(Threshold, DumpsWhenTheCountReachesN) {
     file_fds.push_back(e->fd);
     EXPECT_EQ(e->kind, "file");
     EXPECT_EQ(e->call, "open");
-    EXPECT_EQ(e->target, tmp.file("data/app.log"));
+    EXPECT_EQ(e->target, tmp.join("data/app.log"));
     EXPECT_TRUE(stack_names(d, e->stack, "main"));
   }
   // The first five files the program opened (it went on to open three more).
@@ -131,7 +132,7 @@ TEST(Threshold, OneBelowDoesNotDump) {
   TempDir tmp;
   Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10"), {"listen", "sockets:4", "files:4"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
   EXPECT_EQ(r.err, "");
 }
 
@@ -150,10 +151,10 @@ TEST(Threshold, RearmsATenthOfTheSoftLimitHigher) {
     ASSERT_TRUE(r.exited(0)) << r.describe();
     EXPECT_EQ(r.err, "");
     if (c.dumped_at.empty()) {
-      EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+      EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
       continue;
     }
-    std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+    std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
     ASSERT_EQ(dumps.size(), c.dumped_at.size());
     for (size_t i = 0; i < dumps.size(); ++i) {
       expect_consistent(dumps[i]);
@@ -176,10 +177,10 @@ TEST(Threshold, PercentOfTheSoftLimit) {
                           {"files:" + std::to_string(files)});
     ASSERT_TRUE(r.exited(0)) << r.describe();
     if (expected.empty()) {
-      EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+      EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
       continue;
     }
-    std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+    std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
     ASSERT_EQ(dumps.size(), expected.size());
     for (size_t i = 0; i < dumps.size(); ++i) {
       expect_consistent(dumps[i]);
@@ -195,7 +196,7 @@ TEST(Threshold, DefaultIsEightyPercent) {
   TempDir tmp;
   Result r = run_leaker(tmp, dump_opts(tmp, "log=none"), {"files:85"}, 100);
   ASSERT_TRUE(r.exited(0)) << r.describe();
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
   expect_consistent(dumps[0]);
   EXPECT_EQ(dumps[0].header.at("tracked").get<int>(), 80);
@@ -207,7 +208,7 @@ TEST(Threshold, MaxDumpsBoundsTheDumps) {
   Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10:max_dumps=2"), {"files:90"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(printed_fds(r.out, "file").size(), 90u);
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 2u);
   expect_consistent(dumps[0]);
   expect_consistent(dumps[1]);
@@ -224,7 +225,7 @@ TEST(Threshold, RequestsDoNotCountTowardsMaxDumps) {
                         {"request:3", "files:20"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(lines_with(r.out, "request rc=0").size(), 3u) << r.out;
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 4u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(dumps[i].reason, "request");
   EXPECT_EQ(dumps[3].reason, "threshold");
@@ -236,7 +237,7 @@ TEST(Threshold, MaxDumpsZeroMeansNone) {
   TempDir tmp;
   Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10:max_dumps=0"), {"files:60"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("dump.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.join("dump.jsonl")));
   EXPECT_EQ(r.err, "");
 }
 
@@ -258,7 +259,7 @@ TEST(Threshold, ActionAbortDumpsThenAborts) {
   Result r = run_leaker(tmp, dump_opts(tmp, "threshold=10:action=abort"), {"files:20"});
   ASSERT_TRUE(r.killed_by(SIGABRT)) << r.describe();
   EXPECT_EQ(printed_fds(r.out, "file"), range(3, 9)) << r.describe();
-  std::vector<Dump> dumps = read_dump_file(tmp.file("dump.jsonl"));
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
   ASSERT_EQ(dumps.size(), 1u);
   const Dump& d = dumps[0];
   expect_consistent(d);

@@ -12,12 +12,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+
+#include "child_wait.h"
 
 extern char** environ;
 
@@ -27,32 +28,6 @@ std::string program(const std::string& name) { return std::string(TRIGGER_PROGRA
 std::string shim_path() { return FDSCOPE_SHIM_PATH; }
 std::string tool_path() { return FDSCOPE_TOOL_PATH; }
 std::string node_path() { return NODE_EXECUTABLE; }
-
-TempDir::TempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/fdscope-triggers.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back(0);
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  // A read-only subdirectory would keep its contents: open it up first.
-  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::vector<std::string> TempDir::files() const {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(path_))
-    out.push_back(e.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 bool Result::exited(int code) const {
   return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == code;
@@ -64,10 +39,7 @@ bool Result::killed_by(int sig) const {
 
 std::string Result::describe() const {
   std::ostringstream o;
-  if (timed_out) o << "timed out (killed)";
-  else if (WIFEXITED(status)) o << "exit " << WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) o << "killed by signal " << WTERMSIG(status);
-  else o << "status " << status;
+  o << (timed_out ? "timed out (killed)" : fdscope::test::describe_status(status));
   o << "\n--- stdout ---\n" << out << "--- stderr ---\n" << err;
   return o.str();
 }
@@ -197,23 +169,9 @@ Result Child::finish(std::chrono::milliseconds timeout) {
   if (finished_) return r;
   finished_ = true;
   close_stdin();
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t w = waitpid(pid_, &status, WNOHANG);
-    if (w == pid_) {
-      r.status = status;
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      r.timed_out = true;
-      r.status = status;
-      break;
-    }
-    usleep(1000);
-  }
+  std::optional<int> status = fdscope::test::wait_child(pid_, timeout);
+  r.timed_out = !status;
+  r.status = status.value_or(0);
   // The child is gone; its pipes reach end of file unless it left a
   // grandchild holding them (none of these programs does).
   reader_.join();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dump_reader.h"
+#include "temp_dir.h"
 
 namespace triggers {
 
@@ -25,21 +26,6 @@ std::string program(const std::string& name);
 std::string shim_path();
 std::string tool_path();
 std::string node_path();  // empty if Node.js was not found at configure time
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::vector<std::string> files() const;  // names, sorted
-
- private:
-  std::string path_;
-};
 
 struct ChildSpec {
   std::vector<std::string> argv;  // argv[0] is a path

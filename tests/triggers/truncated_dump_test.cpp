@@ -12,19 +12,20 @@
 
 using fdscope::test::Dump;
 using fdscope::test::read_dump_file;
+using fdscope::test::TempDir;
 using namespace triggers;
 
 namespace {
 
 // A real dump: threshold=4 in leak_program.
 std::string make_dump(const TempDir& tmp) {
-  std::filesystem::create_directories(tmp.file("data"));
+  std::filesystem::create_directories(tmp.join("data"));
   ChildSpec spec;
-  spec.argv = {program("leak_program"), tmp.file("data"), "files:4"};
-  spec.options = "log=none:threshold=4:output=" + tmp.file("real.jsonl");
+  spec.argv = {program("leak_program"), tmp.join("data"), "files:4"};
+  spec.options = "log=none:threshold=4:output=" + tmp.join("real.jsonl");
   Result r = run(spec);
   EXPECT_TRUE(r.exited(0)) << r.describe();
-  return tmp.file("real.jsonl");
+  return tmp.join("real.jsonl");
 }
 
 // Runs `fdscope report DUMP` (not preloaded).
@@ -60,7 +61,7 @@ TEST(TruncatedDump, ReaderAndReportSayTruncated) {
   // Cut before the end line.
   std::string cut;
   for (size_t i = 0; i + 1 < all.size(); ++i) cut += all[i] + "\n";
-  const std::string truncated = tmp.file("truncated.jsonl");
+  const std::string truncated = tmp.join("truncated.jsonl");
   write_text(truncated, cut);
 
   std::vector<Dump> dumps = read_dump_file(truncated);
