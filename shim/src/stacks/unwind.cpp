@@ -29,9 +29,16 @@ void unwind_init() {
   uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
   g_lo = bias + first;
   g_hi = bias + last;
-  // The default global cache takes a lock with all signals blocked: two
-  // sigprocmask calls per unwind, and unsafe from a signal handler. A
-  // per-thread cache needs neither.
+  // Asked for, but not what this libunwind build gives: libunwind 1.6
+  // honours UNW_CACHE_PER_THREAD only when built with HAVE___THREAD, which
+  // its configure never defines, so the policy stays the global cache (a
+  // lock taken with signals blocked, two sigprocmask calls per frame of the
+  // slow path). Building the per-thread cache in is no fix: it adds 26 KB of
+  // static TLS to every thread, and pthread_create then fails with EINVAL
+  // for threads with small stacks (Node.js has some). The fast path
+  // (unw_backtrace's frame cache) needs neither; the slow path is taken
+  // through frames without unwind tables, such as a signal that landed in
+  // the vDSO.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
   unw_set_cache_size(unw_local_addr_space, 1024, 0);
   void* warm[4];
