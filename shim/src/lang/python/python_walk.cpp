@@ -140,6 +140,9 @@ class Walker {
         !text(key.file, file_buf_, kMaxFile, &file, &file_len))
       return Walk::kBad;
     int line = addr == kUnknownAddr ? 0 : rt_.addr2line(reinterpret_cast<void*>(code), addr);
+    // An instruction without a location (3.12's artificial ones, where a
+    // signal can land): the function's first line, as the frame's nearest.
+    if (line < 0) line = key.firstlineno > 0 ? key.firstlineno : 0;
     uint32_t id = fdscope_lang_frame(FDSCOPE_LANG_PYTHON, name, name_len, file, file_len, line, 0);
     if (!id) return Walk::kOk;  // the frame store is full
     if (Mem::kCached) remember_frame(key, id);
