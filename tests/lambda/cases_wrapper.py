@@ -4,6 +4,7 @@ handler."""
 
 import collections
 import json
+import re
 import os
 import signal
 import time
@@ -90,6 +91,19 @@ def case_layer(ck, env):
                   o["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "fdscope" for _, o in log.emf),
               "the EMF lines carry the function name under namespace fdscope",
               "\n".join(json.dumps(o)[:300] for _, o in log.emf[:3]))
+
+    # The first thing an operator sees: the summary line of the first dump
+    # names the handler's line and the database (and how many of the site's
+    # sockets are connected to it: all but the one being opened, if any).
+    top_line = [t for i, t in log.fdscope_text
+                if i > log.line_of(d1) and re.match(r"fdscope: pid %d:   \d+ x " % rt.pid, t)][:1]
+    m = re.match(r"fdscope: pid %d:   (\d+) x handler \(index\.mjs:%d\)  tcp -> 127\.0\.0\.1:%d"
+                 r"(?: \((\d+) of (\d+)\))?$" % (rt.pid, HANDLER_CONNECT_LINE, env.db.port),
+                 top_line[0] if top_line else "")
+    ck.expect(m is not None and int(m.group(1)) >= len(leaked)
+              and (m.group(2) is None or int(m.group(2)) >= len(leaked)),
+              "the first dump's summary names the handler's createConnection line and the database",
+              "\n".join(t for _, t in log.fdscope_text[:8]))
 
     # What an operator sees: `fdscope report` on the log stream as it was
     # when the first invocation failed, and on the whole stream.

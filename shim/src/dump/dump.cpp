@@ -167,7 +167,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   bool tallying = tally.init(scratch, snap.stacks.count + 1);
   for (size_t i = 0; i < snap.count; ++i) {
     const DumpEntry& e = snap.entries[i];
-    if (tallying && e.tracked) tally.add(e.rec.stack, e.rec.lang_stack, e.target, sym);
+    if (tallying && e.tracked) tally.add(e.rec.stack, e.rec.lang_stack, e.kind, call_name(e.rec.call), e.target, sym);
     write_fd(w, seq, e, now);
   }
   line_start(w, "end", seq);

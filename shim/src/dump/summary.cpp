@@ -16,6 +16,7 @@
 #include "fdscope_common/lang_frames.h"
 #include "fdscope_common/runtime_frames.h"
 #include "fdscope_common/site_key.h"
+#include "fdscope_common/targets.h"
 #include "lang/lang_frames.h"
 
 namespace fdscope {
@@ -94,8 +95,12 @@ bool SiteTally::init(Scratch& scratch, size_t max_sites) {
   return sites_ != nullptr;
 }
 
-void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* target,
-                    const Symbolizer& sym) {
+void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* kind, const char* call,
+                    const char* raw_target, const Symbolizer& sym) {
+  // Sockets by their stable end (the report's rule), so that a site's
+  // connections to one database count as one target.
+  char target[kTargetLen];
+  common::normalise_target(kind, call, raw_target, target, sizeof(target));
   Site* s = nullptr;
   for (size_t i = 0; i < used_ && !s; ++i)  // the common case: stacks seen first
     if (sites_[i].stack == stack && sites_[i].lang_stack == lang_stack) s = &sites_[i];
@@ -163,7 +168,11 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
     LineBuf line;
     line.add("fdscope: pid ").add_i64(sys::getpid()).add(":   ").add_u64(best->count).add(" x ");
     add_frame(line, best->stack, best->lang_stack, sym);
-    line.add("  ").add(best->target[top]).add("\n");
+    line.add("  ").add(best->target[top]);
+    // How many of the site's descriptors share it, unless all do.
+    if (best->target_count[top] < best->count)
+      line.add(" (").add_u64(best->target_count[top]).add(" of ").add_u64(best->count).add(")");
+    line.add("\n");
     log.write(line);
   }
 }

@@ -20,7 +20,10 @@ class SiteTally {
   // grouped as the tool's reports group it (common/site_key.h): by the
   // language stack when there is one; else native stacks that differ only
   // in JavaScript-engine frames are one site.
-  void add(uint32_t stack, uint32_t lang_stack, const char* target, const Symbolizer& sym);
+  // The site's targets are counted as the report counts them (sockets by
+  // their stable end, common/targets.h); the log names the most frequent.
+  void add(uint32_t stack, uint32_t lang_stack, const char* kind, const char* call,
+           const char* target, const Symbolizer& sym);
 
   struct Facts {
     Reason reason;
