@@ -18,7 +18,6 @@ stacks.
 
 import json
 import os
-import re
 import shutil
 import socket
 import sys
@@ -28,6 +27,7 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "e2e"))
 import dumplib  # noqa: E402
+from fixture_markers import markers, short  # noqa: E402
 from dumplib import Checker  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "python_sites.py")
@@ -97,24 +97,6 @@ SITES = {
 ONE_STACK = {"file": COUNT, "socket": COUNT}
 # subprocess's two pipes come from two lines of Popen._get_handles.
 DESCRIPTORS = {"popen": 2}
-
-
-def markers(path):
-    """{"site: file": line, "call: main": line, ...} from the fixture."""
-    out = {}
-    with open(path, encoding="utf-8") as f:
-        for n, text in enumerate(f, 1):
-            m = re.search(r"# ((?:site|call): \w+)\s*$", text)
-            if m:
-                out[m.group(1)] = n
-    return out
-
-
-def short(name, version):
-    """The name CPython gives a function: before 3.11, co_name only."""
-    if tuple(version) >= (3, 11) or name == "<module>":
-        return name
-    return name.rsplit(".", 1)[-1]
 
 
 def match(frames, pattern, fixture, lines, version):

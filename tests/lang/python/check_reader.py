@@ -21,37 +21,21 @@ rest of the library; see reader_harness.cpp):
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "e2e"))
 import dumplib  # noqa: E402
+from fixture_markers import markers as fixture_markers, short  # noqa: E402
 from dumplib import Checker  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "fixtures", "probe_sites.py")
 
 
-def markers():
-    out = {}
-    with open(FIXTURE, encoding="utf-8") as f:
-        for n, text in enumerate(f, 1):
-            m = re.search(r"# ((?:site|call): \w+)\s*$", text)
-            if m:
-                out[m.group(1)] = n
-    return out
-
-
-def short(name, version):
-    if tuple(version) >= (3, 11) or name == "<module>":
-        return name
-    return name.rsplit(".", 1)[-1]
-
-
 def expected(version):
     """{tag: [(function, file or module basename, line or None)]} innermost first."""
-    m = markers()
+    m = fixture_markers(FIXTURE)
     fx = os.path.realpath(FIXTURE)
 
     def f(name, marker):
