@@ -4,9 +4,14 @@
 #include <string.h>
 
 #include "symbolize/demangle.h"
+#include "fdscope_common/lang_frames.h"
 #include "lang/lang_frames.h"
 
 namespace fdscope {
+
+static_assert((int)common::Lang::kJs == FDSCOPE_LANG_JS &&
+                  (int)common::Lang::kPython == FDSCOPE_LANG_PYTHON,
+              "common/lang_frames.h names the languages of fdscope_lang.h");
 
 void write_frames(JsonWriter& w, StackView st, const Symbolizer& sym, bool module_paths) {
   w.raw("[");
@@ -38,7 +43,8 @@ void write_lang_frames(JsonWriter& w, StackView st) {
       continue;
     if (!first) w.raw(",");
     first = false;
-    w.raw("{\"lang\":").str(lang::lang_name(f.lang));
+    // The names the tool reads back (common/lang_frames.h).
+    w.raw("{\"lang\":").str(common::lang_name((common::Lang)f.lang));
     w.key("function").str(f.function, f.function_len);
     w.key("file").str(f.file, f.file_len);
     w.key("line").i64(f.line);

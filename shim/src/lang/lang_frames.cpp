@@ -131,12 +131,4 @@ uint32_t intern_lang_stack(const uint32_t* frames, unsigned n) {
 
 bool is_lang_stack(StackView st) { return st.depth > 0 && is_lang_word(st.frames[0]); }
 
-const char* lang_name(fdscope_lang lang) {
-  switch (lang) {
-    case FDSCOPE_LANG_JS: return "js";
-    case FDSCOPE_LANG_PYTHON: return "python";
-    default: return "native";
-  }
-}
-
 }  // namespace fdscope::lang

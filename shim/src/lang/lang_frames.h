@@ -52,6 +52,5 @@ uint32_t intern_lang_stack(const uint32_t* frames, unsigned n);
 // True when the interned stack `id` holds language frames.
 bool is_lang_stack(StackView st);
 
-const char* lang_name(fdscope_lang lang);
 
 }  // namespace fdscope::lang
