@@ -35,7 +35,7 @@ TEST(LangFrames, InfoReturnsWhatWasInterned) {
   uint32_t id = intern_frame(FDSCOPE_LANG_PYTHON, "open_logs", 9, "/srv/job.py", 11, 12, 0);
   FrameInfo f{};
   ASSERT_TRUE(frame_info(id, &f));
-  EXPECT_EQ(f.lang, FDSCOPE_LANG_PYTHON);
+  EXPECT_EQ(f.lang, common::Lang::kPython);
   EXPECT_EQ(std::string(f.function, f.function_len), "open_logs");
   EXPECT_EQ(std::string(f.file, f.file_len), "/srv/job.py");
   EXPECT_EQ(f.line, 12);

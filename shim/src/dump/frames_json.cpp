@@ -44,7 +44,7 @@ void write_lang_frames(JsonWriter& w, StackView st) {
     if (!first) w.raw(",");
     first = false;
     // The names the tool reads back (common/lang_frames.h).
-    w.raw("{\"lang\":").str(common::lang_name((common::Lang)f.lang));
+    w.raw("{\"lang\":").str(common::lang_name(f.lang));
     w.key("function").str(f.function, f.function_len);
     w.key("file").str(f.file, f.file_len);
     w.key("line").i64(f.line);

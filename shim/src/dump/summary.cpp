@@ -24,11 +24,6 @@ namespace {
 
 constexpr int kTopSites = 5;
 
-common::LangFrameRef lang_ref(const lang::FrameInfo& f, bool async) {
-  return common::LangFrameRef{(common::Lang)f.lang, f.function, f.function_len, f.file,
-                              f.file_len, f.line, f.column, async};
-}
-
 // A language site is named by the innermost frame of the user's own code
 // (else of a dependency, else the innermost), as reports start a site:
 // "openConfig (leak.js:5)".
@@ -38,7 +33,7 @@ bool add_lang_frame(LineBuf& line, uint32_t stack) {
   int best_owner = 3;
   for (unsigned i = 0; i < st.depth; ++i) {
     if (!lang::frame_info(lang::frame_id_of(st.frames[i]), &f)) continue;
-    int owner = (int)common::lang_frame_owner((common::Lang)f.lang, f.file, f.file_len);
+    int owner = (int)common::lang_frame_owner(f.lang, f.file, f.file_len);
     if (owner < best_owner) best = f, best_owner = owner;
     if (owner == 0) break;
   }
@@ -71,8 +66,9 @@ uint64_t site_key(uint32_t stack, uint32_t lang_stack, const Symbolizer& sym) {
   if (lang_stack && lang::is_lang_stack(ls)) {
     for (unsigned i = 0; i < ls.depth; ++i) {
       lang::FrameInfo f;
-      if (lang::frame_info(lang::frame_id_of(ls.frames[i]), &f))
-        k.lang_frame(lang_ref(f, lang::is_async_word(ls.frames[i])));
+      if (!lang::frame_info(lang::frame_id_of(ls.frames[i]), &f)) continue;
+      f.async = lang::is_async_word(ls.frames[i]);
+      k.lang_frame(f);
     }
     return k.value();
   }

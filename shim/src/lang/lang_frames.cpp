@@ -116,8 +116,8 @@ bool frame_info(uint32_t id, FrameInfo* out) {
   if (!arena || id == 0 || uint64_t(id) * 8 >= g_top.load(std::memory_order_relaxed)) return false;
   const Header* r = reinterpret_cast<const Header*>(arena + uint64_t(id) * 8);
   const char* bytes = reinterpret_cast<const char*>(r + 1);
-  *out = FrameInfo{(fdscope_lang)r->lang, bytes, r->function_len, bytes + r->function_len,
-                   r->file_len, r->line, r->column};
+  *out = FrameInfo{(common::Lang)r->lang, bytes, r->function_len, bytes + r->function_len,
+                   r->file_len, r->line, r->column, false};
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "fdscope_lang.h"
+#include "fdscope_common/site_key.h"
 #include "stacks/stack_store.h"
 
 namespace fdscope::lang {
@@ -29,15 +30,9 @@ inline bool is_lang_word(uintptr_t w) { return (w & kFrameTag) != 0; }
 inline uint32_t frame_id_of(uintptr_t w) { return uint32_t(w) & ~FDSCOPE_LANG_FRAME_ASYNC; }
 inline bool is_async_word(uintptr_t w) { return (uint32_t(w) & FDSCOPE_LANG_FRAME_ASYNC) != 0; }
 
-struct FrameInfo {
-  fdscope_lang lang;
-  const char* function;  // not NUL-terminated
-  unsigned function_len;
-  const char* file;
-  unsigned file_len;
-  int32_t line;
-  int32_t column;
-};
+// A stored frame, in the form common/ (the call-site key, whose code a
+// frame is) takes; `async` is the stack word's, not the frame's.
+using FrameInfo = common::LangFrameRef;
 
 // Returns the frame's id (>= 1, < FDSCOPE_LANG_FRAME_ASYNC), 0 when full.
 uint32_t intern_frame(fdscope_lang lang, const char* function, size_t function_len,
