@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "state/fd_table.h"
+#include "state/site_counts.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "state/options.h"
@@ -93,6 +94,11 @@ void write_header(JsonWriter& w, unsigned seq, Reason reason, const char* trigge
   w.key("time").str(when).key("time_ms").u64(now.real / 1000000);
   w.key("rlimit_soft").u64(lim.rlim_cur).key("rlimit_hard").u64(lim.rlim_max);
   w.key("open").u64(snap.count).key("tracked").u64(snap.tracked);
+  // The most tracked descriptors open at once so far, and when.
+  TotalPeak peak = total_peak();
+  uint64_t ago_ms = now.mono > peak.mono_ns ? (now.mono - peak.mono_ns) / 1000000 : 0;
+  w.key("tracked_peak").i64(peak.peak);
+  w.key("tracked_peak_time_ms").u64(now.real / 1000000 - ago_ms);
   w.key("stacks_interned").u64(stack_count()).raw("}\n");
 }
 
@@ -125,6 +131,16 @@ void write_fd(JsonWriter& w, unsigned seq, const DumpEntry& e, DumpClock now) {
     if (r.lang_stack) w.key("lang_stack").u64(r.lang_stack);
   }
   w.raw("}\n");
+}
+
+// A stack that held more descriptors at once than it holds now.
+void write_peak(JsonWriter& w, unsigned seq, const StackPeak& p, DumpClock now) {
+  uint64_t ago_ms = now.mono > p.peak_mono_ns ? (now.mono - p.peak_mono_ns) / 1000000 : 0;
+  line_start(w, "peak", seq);
+  w.key("stack").u64(p.stack);
+  if (p.partner) w.key("native_stack").u64(p.partner);
+  w.key("peak").i64(p.peak).key("open").i64(p.open).key("call").str(call_name(p.call));
+  w.key("time_ms").u64(now.real / 1000000 - ago_ms).raw("}\n");
 }
 
 void report_open_failure(const char* path, int err) {
@@ -170,6 +186,7 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
     if (tallying && e.tracked) tally.add(e.rec.stack, e.rec.lang_stack, e.kind, call_name(e.rec.call), e.target, sym);
     write_fd(w, seq, e, now);
   }
+  for (size_t i = 0; i < snap.peak_count; ++i) write_peak(w, seq, snap.peaks[i], now);
   line_start(w, "end", seq);
   w.key("fds").u64(snap.count).key("stacks").u64(snap.stacks.count).key("modules").u64(modules);
   w.key("skipped").u64(snap.skipped).raw("}\n");

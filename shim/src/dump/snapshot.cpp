@@ -86,8 +86,17 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
   size_t nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
   sys::ops.close((int)dir);
 
+  size_t peak_cap = peak_candidates();
+  out->peaks = scratch.alloc<StackPeak>(peak_cap + 1);
+  if (!out->peaks) return -ENOMEM;
+  out->peak_count = collect_peaks(out->peaks, peak_cap);
   out->entries = scratch.alloc<DumpEntry>(nfds + 1);
-  if (!out->entries || !out->stacks.init(scratch, nfds * 3 + 1)) return -ENOMEM;
+  if (!out->entries || !out->stacks.init(scratch, nfds * 3 + out->peak_count * 2 + 1))
+    return -ENOMEM;
+  for (size_t i = 0; i < out->peak_count; ++i) {
+    out->stacks.add(out->peaks[i].stack);
+    out->stacks.add(out->peaks[i].partner);
+  }
   for (size_t i = 0; i < nfds; ++i) {
     DumpEntry& e = out->entries[out->count];
     e = DumpEntry{};

@@ -3,13 +3,15 @@
 // that are really open (/proc/self/fd, less the library's own), each
 // described now (before the dump opens files that could take the number of
 // one another thread closes meanwhile), with its record when the library
-// tracks it, and the set of stacks those records reference.
+// tracks it, the stacks that held more descriptors at once than they hold
+// now (their peaks), and the set of stacks all of those reference.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "state/fd_table.h"
+#include "state/site_counts.h"
 #include "util/scratch.h"
 
 namespace fdscope {
@@ -37,7 +39,9 @@ struct Snapshot {
   size_t count = 0;    // entries
   size_t tracked = 0;  // of those, with a record
   size_t skipped = 0;  // records busy at the instant of the dump: untracked
-  StackIdSet stacks;
+  StackPeak* peaks = nullptr;  // stacks that held more at once than they hold now
+  size_t peak_count = 0;
+  StackIdSet stacks;  // referenced by entries and peaks
 };
 
 // Fills `out` from scratch memory, for a process whose soft limit is

@@ -8,8 +8,11 @@
 namespace fdscope {
 namespace {
 
-// The arena holds records [hash, depth, frames...] in 8-byte words; an id is
-// the word offset of a record. Reserved lazily, never freed.
+// The arena holds records [hash, depth | ordinal << 32, frames...] in 8-byte
+// words; an id is the word offset of a record. Reserved lazily, never freed.
+// The ordinal numbers records densely from 1, so that per-stack tables
+// (state/site_counts) can be arrays: a record that lost the race to publish
+// wastes its ordinal, which is why ordinals may exceed stack_count().
 constexpr uint64_t kArenaWords = 8u << 20;  // 64 MiB of address space
 constexpr uint32_t kIndexSize = 1u << 17;   // power of two
 constexpr uint32_t kMaxStacks = kIndexSize / 2;
@@ -18,6 +21,7 @@ std::atomic<uint64_t*> g_arena{nullptr};
 std::atomic<uint32_t*> g_index{nullptr};
 std::atomic<uint64_t> g_top{1};  // word 0 unused: id 0 means "none"
 std::atomic<uint32_t> g_count{0};
+std::atomic<uint32_t> g_ordinals{0};
 
 uint64_t hash_frames(const uintptr_t* f, unsigned n) {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
@@ -30,7 +34,7 @@ uint64_t hash_frames(const uintptr_t* f, unsigned n) {
 }
 
 bool same(const uint64_t* rec, uint64_t hash, const uintptr_t* f, unsigned n) {
-  if (rec[0] != hash || rec[1] != n) return false;
+  if (rec[0] != hash || (uint32_t)rec[1] != n) return false;
   for (unsigned i = 0; i < n; ++i)
     if (rec[2 + i] != f[i]) return false;
   return true;
@@ -57,7 +61,8 @@ uint32_t intern_stack(const uintptr_t* frames, unsigned depth) {
         if (at + 2 + depth > kArenaWords) return 0;
         uint64_t* rec = arena + at;
         rec[0] = h;
-        rec[1] = depth;
+        uint64_t ordinal = g_ordinals.fetch_add(1, std::memory_order_relaxed) + 1;
+        rec[1] = depth | ordinal << 32;
         for (unsigned i = 0; i < depth; ++i) rec[2 + i] = frames[i];
         mine = (uint32_t)at;
       }
@@ -78,8 +83,16 @@ StackView stack_frames(uint32_t id) {
   uint64_t* arena = g_arena.load(std::memory_order_acquire);
   if (!arena || id == 0 || id >= g_top.load(std::memory_order_relaxed)) return {nullptr, 0};
   const uint64_t* rec = arena + id;
-  return {reinterpret_cast<const uintptr_t*>(rec + 2), (unsigned)rec[1]};
+  return {reinterpret_cast<const uintptr_t*>(rec + 2), (uint32_t)rec[1]};
 }
+
+uint32_t stack_ordinal(uint32_t id) {
+  uint64_t* arena = g_arena.load(std::memory_order_acquire);
+  if (!arena || id == 0 || id >= g_top.load(std::memory_order_relaxed)) return 0;
+  return (uint32_t)(arena[id + 1] >> 32);
+}
+
+uint32_t stack_ordinals() { return g_ordinals.load(std::memory_order_relaxed); }
 
 uint32_t stack_count() { return g_count.load(std::memory_order_relaxed); }
 

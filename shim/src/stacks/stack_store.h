@@ -31,4 +31,9 @@ StackView stack_frames(uint32_t id);
 // Number of distinct stacks stored.
 uint32_t stack_count();
 
+// A dense number for a stored stack, from 1 (0 for an unknown id), for
+// tables indexed by stack; at most stack_ordinals().
+uint32_t stack_ordinal(uint32_t id);
+uint32_t stack_ordinals();
+
 }  // namespace fdscope

@@ -14,8 +14,10 @@
 #include "platform/sys.h"
 #include "stacks/unwind.h"
 #include "state/fd_table.h"
+#include "state/site_counts.h"
 #include "state/options.h"
 #include "state/thread_state.h"
+#include "track/tracker.h"
 #include "track/triggers.h"
 
 namespace fdscope {
@@ -30,6 +32,7 @@ std::atomic<int> g_owner_pid{0};
 void after_fork_child() {
   g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
   fd_table().release_all_after_fork();
+  site_counts_after_fork(sys::coarse_monotonic_ns(), tracked_open());
   thread_state_after_fork();
   dump_after_fork();
   lang::after_fork();

@@ -11,6 +11,7 @@
 #include "lang/lang.h"
 #include "state/fd_table.h"
 #include "state/options.h"
+#include "state/site_counts.h"
 #include "stacks/stack_store.h"
 #include "platform/sys.h"
 #include "state/thread_state.h"
@@ -61,11 +62,14 @@ void on_created(int fd, Call call, int flags) {
   FdSlot* s = fd_table().slot(fd, true);
   if (!s || !begin_write(*s)) return;
   bool was_open = s->rec.state == SlotState::kOpen;
+  if (was_open) count_closed(owner_stack(s->rec));  // replaced (dup2 onto it)
   if (is_own_fd(fd)) drop_own_fd(fd);  // the host dup2()ed over one of ours
   fill_record(s->rec, call, flags, stack, lang_stack, now);
+  count_opened(owner_stack(s->rec), lang_stack ? stack : 0, call, now);
   end_write(*s);
   long open = was_open ? g_open.load(std::memory_order_relaxed)
                        : g_open.fetch_add(1, std::memory_order_relaxed) + 1;
+  note_total_open(open, now);
   after_create(open);
 }
 
@@ -97,6 +101,7 @@ void on_closing(int fd) {
     s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
     s->rec.close_tid = current_tid();
     s->rec.close_stack = stack;
+    count_closed(owner_stack(s->rec));
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
@@ -139,7 +144,10 @@ void on_connect(int fd, const struct sockaddr* addr, socklen_t len) {
 void attribute_lang_stack(int fd, uint32_t stack) {
   FdSlot* s = fd_table().slot(fd, false);
   if (!s || s->rec.state != SlotState::kOpen || s->rec.lang_stack || !begin_write(*s)) return;
-  if (s->rec.state == SlotState::kOpen && !s->rec.lang_stack) s->rec.lang_stack = stack;
+  if (s->rec.state == SlotState::kOpen && !s->rec.lang_stack) {
+    count_moved_to_lang(s->rec, stack, sys::coarse_monotonic_ns());
+    s->rec.lang_stack = stack;
+  }
   end_write(*s);
 }
 
