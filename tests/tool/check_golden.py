@@ -65,6 +65,8 @@ class Normaliser:
         out = {}
         for k, v in rep.items():
             out[k] = v
+        out["top_processes"] = [dict(p, pid="$PID") for p in rep["top_processes"]]
+        out["earlier_dumps"] = [dict(e, pid="$PID", time_ms="$TIME") for e in rep["earlier_dumps"]]
         out["sites"] = [self.site(s) for s in rep["sites"]]
         return out
 
@@ -82,16 +84,20 @@ class Normaliser:
         return {"count": s["count"], "kinds": s["kinds"],
                 "targets": [{"target": self.string(t["target"]), "count": t["count"]}
                             for t in s["targets"]],
-                "oldest_ms": "$AGE", "newest_ms": "$AGE", "frames": frames}
+                "oldest_ms": "$AGE", "newest_ms": "$AGE", "peak": s["peak"],
+                "peak_time_ms": None if s["peak_time_ms"] is None else "$TIME",
+                "processes": s["processes"], "most_in_process": s["most_in_process"],
+                "executables": s["executables"], "frames": frames}
 
     def folded(self, folded, rep):
         """Folded lines, their C runtime frames (told by the JSON report's
         frames of the same site, in the same order) folded into $RUNTIME."""
         out = []
         lines = folded.rstrip("\n").split("\n") if folded.strip() else []
-        if len(lines) != len(rep["sites"]):
-            raise CheckFailed("folded has %d lines, json %d sites" % (len(lines), len(rep["sites"])))
-        for line, site in zip(lines, rep["sites"]):
+        open_sites = [s for s in rep["sites"] if s["count"] > 0]  # folded counts what is open
+        if len(lines) != len(open_sites):
+            raise CheckFailed("folded has %d lines, json %d open sites" % (len(lines), len(open_sites)))
+        for line, site in zip(lines, open_sites):
             stack, _, count = line.rpartition(" ")
             names = stack.split(";")
             frames = list(reversed(site["frames"]))

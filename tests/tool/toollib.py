@@ -41,8 +41,13 @@ from typing import Dict, List, Optional, Sequence
 TIMEOUT = 60.0
 
 # Keys of `fdscope report --format json`, in the SPEC's order.
-REPORT_KEYS = ["dumps", "processes", "descriptors", "untracked", "sites"]
-SITE_KEYS = ["count", "kinds", "targets", "oldest_ms", "newest_ms", "frames"]
+# The SPEC's keys, and after them (docs/report-format.md) the standard
+# streams left out, the processes holding the most, the earlier dumps; and
+# per site its peak and processes.
+REPORT_KEYS = ["dumps", "processes", "descriptors", "untracked", "standard_streams",
+               "top_processes", "earlier_dumps", "sites"]
+SITE_KEYS = ["count", "kinds", "targets", "oldest_ms", "newest_ms", "peak", "peak_time_ms",
+             "processes", "most_in_process", "executables", "frames"]
 TARGET_KEYS = ["target", "count"]
 FRAME_KEYS = ["function", "module", "file", "line", "address"]
 # A language frame (dump format 2), and "async": true on the first frame of
@@ -255,8 +260,15 @@ def check_report_shape(ck: Checker, rep, what: str) -> bool:
                 if not keys(s, SITE_KEYS, w):
                     continue
                 counts.append(s["count"])
-                if not is_int(s["count"]) or s["count"] < 1:
+                if not is_int(s["count"]) or s["count"] < 0:
                     problems.append("%s.count is %r" % (w, s["count"]))
+                if not is_int(s["peak"]) or s["peak"] < max(1, s["most_in_process"]):
+                    problems.append("%s.peak %r is below 1 or its most in one process %r"
+                                    % (w, s["peak"], s["most_in_process"]))
+                if not is_int(s["processes"]) or s["processes"] < 1 or \
+                        sum(s["executables"].values()) != s["processes"]:
+                    problems.append("%s.processes %r do not add up over executables %r"
+                                    % (w, s["processes"], s["executables"]))
                 if not isinstance(s["kinds"], dict) or not all(is_int(n) for n in s["kinds"].values()) \
                         or sum(s["kinds"].values()) != s["count"]:
                     problems.append("%s.kinds %r do not add up to count %r" % (w, s["kinds"], s["count"]))

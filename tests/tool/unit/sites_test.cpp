@@ -154,5 +154,128 @@ TEST(GroupSites, SitesSortedByCountLargestFirst) {
   EXPECT_TRUE(r.sites[2].frames.empty());
 }
 
+DumpPeak peak_line(uint32_t stack, long peak, long open, int64_t time_ms, uint32_t native = 0) {
+  DumpPeak p;
+  p.stack = stack;
+  p.native_stack = native;
+  p.peak = peak;
+  p.open = open;
+  p.call = "open64";
+  p.time_ms = time_ms;
+  return p;
+}
+
+TEST(GroupSitesPeak, PeakLinesGiveSitesThatHoldNothingAtTheDump) {
+  Dump d = dump_with_module(0, "/usr/bin/python3");
+  d.reason = "exit";
+  d.stacks[1] = {native(0, 0x10, "os_open")};
+  d.stacks[2] = {native(0, 0x20, "sock_initobj")};
+  d.stacks[3] = {js("connect_all", "/abs/job.py", 8, 0)};
+  d.stacks[3][0].lang = Lang::kPython;
+  d.peaks = {peak_line(1, 30, 0, 1000), peak_line(3, 20, 0, 2000, 2)};
+  SiteReport r = group_sites({&d});
+  EXPECT_EQ(r.descriptors, 0);
+  ASSERT_EQ(r.sites.size(), 2u);
+  EXPECT_EQ(r.sites[0].count, 0);
+  EXPECT_EQ(r.sites[0].peak, 30);
+  EXPECT_EQ(r.sites[0].peak_time_ms, 1000);
+  EXPECT_EQ(r.sites[0].calls, std::vector<std::string>{"open64"});
+  EXPECT_EQ(r.sites[0].frames.at(0).function, "os_open");
+  EXPECT_EQ(r.sites[1].peak, 20);
+  ASSERT_EQ(r.sites[1].frames.size(), 2u) << "the language frames, then the native partner's";
+  EXPECT_EQ(r.sites[1].frames[0].function, "connect_all");
+  EXPECT_EQ(r.sites[1].frames[1].function, "sock_initobj");
+  EXPECT_EQ(r.sites[1].processes, 1);
+  EXPECT_EQ(r.sites[1].most_in_process, 0);
+  EXPECT_TRUE(r.at_exit);
+}
+
+TEST(GroupSitesPeak, AnOpenSitesPeakIsItsLineOrElseWhatItHolds) {
+  Dump d = dump_with_module(0, "/srv/app");
+  d.stacks[1] = {native(0, 0x10)};
+  d.stacks[2] = {native(0, 0x20)};
+  d.fds = {tracked(1), tracked(1), tracked(1), tracked(1), tracked(2), tracked(2)};
+  d.peaks = {peak_line(1, 9, 4, 1500)};
+  SiteReport r = group_sites({&d});
+  ASSERT_EQ(r.sites.size(), 2u);
+  EXPECT_EQ(r.sites[0].count, 4);
+  EXPECT_EQ(r.sites[0].peak, 9);
+  EXPECT_EQ(r.sites[0].peak_time_ms, 1500);
+  EXPECT_EQ(r.sites[1].count, 2);
+  EXPECT_EQ(r.sites[1].peak, 2) << "no peak line: its peak is now";
+  EXPECT_EQ(r.sites[1].peak_time_ms, 0);
+}
+
+TEST(GroupSitesPeak, APeakIsTheMostInOneProcessNotASumOverProcesses) {
+  Dump a = dump_with_module(0, "/srv/app", 1), b = dump_with_module(0, "/srv/app", 2);
+  a.stacks[1] = b.stacks[1] = {native(0, 0x10)};
+  a.peaks = {peak_line(1, 12, 0, 100)};
+  b.peaks = {peak_line(1, 30, 0, 200)};
+  SiteReport r = group_sites({&a, &b});
+  ASSERT_EQ(r.sites.size(), 1u);
+  EXPECT_EQ(r.sites[0].peak, 30);
+  EXPECT_EQ(r.sites[0].peak_time_ms, 200);
+  EXPECT_EQ(r.sites[0].pid, 2);
+  EXPECT_EQ(r.sites[0].processes, 2);
+}
+
+TEST(GroupSitesStreams, StandardStreamsAreLeftOutUnlessAllFds) {
+  Dump d = dump_with_module(0, "/bin/bash");
+  d.stacks[1] = {native(0, 0x10, "do_redirection")};
+  DumpFd out = tracked(1), high = tracked(1), inherited;
+  out.fd = 1;
+  out.call = "dup2";
+  high.fd = 255;
+  inherited.fd = 0;
+  d.fds = {out, high, inherited};
+  SiteReport r = group_sites({&d});
+  EXPECT_EQ(r.descriptors, 1);
+  EXPECT_EQ(r.standard_streams, 1);
+  EXPECT_EQ(r.untracked, 1) << "an untracked stdin stays untracked";
+  ASSERT_EQ(r.sites.size(), 1u);
+  EXPECT_EQ(r.sites[0].count, 1);
+  SiteReport all = group_sites({&d}, GroupOptions{true});
+  EXPECT_EQ(all.descriptors, 2);
+  EXPECT_EQ(all.standard_streams, 0);
+  EXPECT_EQ(all.sites.at(0).count, 2);
+}
+
+TEST(GroupSitesProcesses, ManyInOneProcessLooksMoreLikeALeakThanOneInEach) {
+  std::vector<Dump> dumps;
+  for (int pid = 10; pid < 16; ++pid) {
+    Dump d = dump_with_module(0, "/bin/bash", pid);
+    d.exe = "/usr/bin/bash";
+    d.stacks[1] = {native(0, 0x10, "move_to_high_fd")};
+    d.fds = {tracked(1)};
+    d.tracked_peak = 2;
+    dumps.push_back(d);
+  }
+  Dump py = dump_with_module(0, "/usr/bin/python3.11", 42);
+  py.exe = "/usr/bin/python3.11";
+  py.stacks[1] = {native(0, 0x99, "os_open")};
+  py.fds = {tracked(1), tracked(1), tracked(1), tracked(1), tracked(1)};
+  py.tracked_peak = 50;
+  dumps.push_back(py);
+  std::vector<const Dump*> ptrs;
+  for (const Dump& d : dumps) ptrs.push_back(&d);
+  SiteReport r = group_sites(ptrs);
+  ASSERT_EQ(r.sites.size(), 2u);
+  const ReportSite& bash = r.sites[0];  // by count: 6 > 5
+  const ReportSite& leak = r.sites[1];
+  EXPECT_EQ(bash.count, 6);
+  EXPECT_EQ(bash.processes, 6);
+  EXPECT_EQ(bash.most_in_process, 1);
+  EXPECT_EQ(bash.exes, (std::map<std::string, long>{{"bash", 6}}));
+  EXPECT_EQ(leak.most_in_process, 5);
+  EXPECT_EQ(leak.pid, 42);
+  EXPECT_EQ(leak.exe, "python3.11");
+  EXPECT_TRUE(looks_more_like_a_leak(leak, bash));
+  EXPECT_FALSE(looks_more_like_a_leak(bash, leak));
+  ASSERT_EQ(r.top_processes.size(), 5u);
+  EXPECT_EQ(r.top_processes[0].pid, 42);
+  EXPECT_EQ(r.top_processes[0].peak, 50);
+  EXPECT_EQ(r.top_processes[0].descriptors, 5);
+}
+
 }  // namespace
 }  // namespace fdscope::tool

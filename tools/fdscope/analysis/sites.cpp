@@ -74,6 +74,7 @@ std::vector<ReportFrame> site_frames(const Dump& d, const DumpFd& fd) {
 }
 
 void count(ReportSite& s, const DumpFd& fd) {
+  if (s.count == 0) s.oldest_ms = s.newest_ms = fd.age_ms;
   ++s.count;
   ++s.kinds[fd.kind];
   ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
@@ -97,40 +98,154 @@ uint64_t site_key_of(const Dump& d, const DumpFd& fd) {
   return key.value();
 }
 
-SiteReport group_sites(const std::vector<const Dump*>& dumps) {
-  SiteReport r;
-  std::unordered_map<uint64_t, size_t> index;  // key -> site
-  std::set<std::pair<std::string, int64_t>> processes;
-  for (const Dump* d : dumps) {
-    ++r.dumps;
-    processes.insert({d->run + "@" + d->host, d->pid});
-    // Per dump, a pair of stack ids names one site: the key is made once.
-    std::map<std::pair<uint32_t, uint32_t>, size_t> site_of_stacks;
-    for (const DumpFd& fd : d->fds) {
+namespace {
+
+std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// The stack a descriptor counts for in the library's peak lines.
+uint32_t owner_of(const DumpFd& fd) { return fd.lang_stack ? fd.lang_stack : fd.stack; }
+
+// A descriptor that a peak line stands for: its stacks, for the key and
+// the frames of a site that holds nothing at the dump.
+DumpFd peak_fd(const Dump& d, const DumpPeak& p) {
+  DumpFd fd;
+  fd.tracked = true;
+  fd.call = p.call;
+  const std::vector<DumpFrame>& frames = frames_of(d, p.stack);
+  if (!frames.empty() && frames[0].is_lang()) {
+    fd.lang_stack = p.stack;
+    fd.stack = p.native_stack;
+  } else {
+    fd.stack = p.stack;
+  }
+  return fd;
+}
+
+class Grouper {
+ public:
+  explicit Grouper(GroupOptions o) : options_(o) {}
+
+  void add(const Dump& d) {
+    r_.at_exit = (r_.dumps == 0 || r_.at_exit) && d.reason == "exit";
+    ++r_.dumps;
+    processes_.insert({d.run + "@" + d.host, d.pid});
+    DumpTally t;
+    ReportProcess proc{d.pid, basename_of(d.exe), 0, (long)d.tracked_peak, d.reason};
+    for (const DumpFd& fd : d.fds) {
       if (!fd.tracked) {
-        ++r.untracked;
+        ++r_.untracked;
         continue;
       }
-      ++r.descriptors;
-      auto known = site_of_stacks.find({fd.lang_stack, fd.stack});
-      if (known == site_of_stacks.end()) {
-        auto [it, fresh] = index.emplace(site_key_of(*d, fd), r.sites.size());
-        if (fresh) {
-          ReportSite s;
-          s.key = it->first;
-          s.frames = site_frames(*d, fd);
-          s.oldest_ms = s.newest_ms = fd.age_ms;
-          r.sites.push_back(std::move(s));
-        }
-        known = site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), it->second).first;
+      if (!options_.all_fds && fd.fd >= 0 && fd.fd <= 2) {
+        ++r_.standard_streams;
+        continue;
       }
-      count(r.sites[known->second], fd);
+      ++r_.descriptors;
+      ++proc.descriptors;
+      size_t site = site_of(d, fd, t);
+      count(r_.sites[site], fd);
+      ++t.open[site];
+      ++t.owner_open[owner_of(fd)];
+      t.owner_site[owner_of(fd)] = site;
+    }
+    for (const DumpPeak& p : d.peaks) add_peak(d, p, t);
+    finish_dump(d, t);
+    proc.peak = std::max(proc.peak, proc.descriptors);
+    r_.top_processes.push_back(std::move(proc));
+  }
+
+  SiteReport finish() {
+    r_.processes = (long)processes_.size();
+    std::stable_sort(r_.sites.begin(), r_.sites.end(), [](const ReportSite& a, const ReportSite& b) {
+      return a.count != b.count ? a.count > b.count : a.peak > b.peak;
+    });
+    std::stable_sort(r_.top_processes.begin(), r_.top_processes.end(), [](auto& a, auto& b) {
+      return a.peak != b.peak ? a.peak > b.peak : a.descriptors > b.descriptors;
+    });
+    if (r_.top_processes.size() > 5) r_.top_processes.resize(5);
+    return std::move(r_);
+  }
+
+ private:
+  // What one dump (one process) adds to each site.
+  struct DumpTally {
+    std::map<std::pair<uint32_t, uint32_t>, size_t> site_of_stacks;  // the key is made once
+    std::map<size_t, long> open;                 // site -> open at the dump
+    std::map<uint32_t, long> owner_open;         // owner stack -> open at the dump
+    std::map<uint32_t, size_t> owner_site;       // owner stack -> site
+    std::map<size_t, long> peak;                 // site -> peak lines' sum
+    std::map<size_t, int64_t> peak_time;         // site -> the latest of its peaks
+    std::set<uint32_t> peaked;                   // owners with a peak line
+  };
+
+  size_t site_of(const Dump& d, const DumpFd& fd, DumpTally& t) {
+    auto known = t.site_of_stacks.find({fd.lang_stack, fd.stack});
+    if (known != t.site_of_stacks.end()) return known->second;
+    auto [it, fresh] = index_.emplace(site_key_of(d, fd), r_.sites.size());
+    if (fresh) {
+      ReportSite s;
+      s.key = it->first;
+      s.frames = site_frames(d, fd);
+      r_.sites.push_back(std::move(s));
+    }
+    t.site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), it->second);
+    return it->second;
+  }
+
+  void add_peak(const Dump& d, const DumpPeak& p, DumpTally& t) {
+    if (p.peak <= 0 || !t.peaked.insert(p.stack).second) return;
+    auto owned = t.owner_site.find(p.stack);
+    size_t site = owned != t.owner_site.end() ? owned->second : site_of(d, peak_fd(d, p), t);
+    ReportSite& s = r_.sites[site];
+    if (s.calls.empty()) s.calls.push_back(p.call);
+    t.peak[site] += p.peak;
+    t.peak_time[site] = std::max(t.peak_time[site], p.time_ms);
+  }
+
+  // A site's peak in this process: its owners' peak lines, and what the
+  // owners without one hold now (their peak is now).
+  void finish_dump(const Dump& d, DumpTally& t) {
+    for (auto& [owner, open] : t.owner_open)
+      if (!t.peaked.count(owner)) t.peak[t.owner_site[owner]] += open;
+    for (auto& [site, peak] : t.peak) {
+      ReportSite& s = r_.sites[site];
+      long open = t.open.count(site) ? t.open[site] : 0;
+      if (peak > s.peak) {
+        s.peak = peak;
+        s.peak_time_ms = t.peak_time.count(site) ? t.peak_time[site] : 0;
+        if (s.most_in_process == 0) name_process(s, d);
+      }
+      ++s.processes;
+      ++s.exes[basename_of(d.exe)];
+      if (open > s.most_in_process) {
+        s.most_in_process = open;
+        name_process(s, d);
+      }
     }
   }
-  r.processes = (long)processes.size();
-  std::stable_sort(r.sites.begin(), r.sites.end(),
-                   [](const ReportSite& a, const ReportSite& b) { return a.count > b.count; });
-  return r;
+
+  static void name_process(ReportSite& s, const Dump& d) {
+    s.pid = d.pid;
+    s.exe = basename_of(d.exe);
+  }
+
+  GroupOptions options_;
+  SiteReport r_;
+  std::unordered_map<uint64_t, size_t> index_;  // key -> site
+  std::set<std::pair<std::string, int64_t>> processes_;
+};
+
+}  // namespace
+
+bool looks_more_like_a_leak(const ReportSite& a, const ReportSite& b) {
+  if (a.most_in_process != b.most_in_process) return a.most_in_process > b.most_in_process;
+  return a.count > b.count;
+}
+
+SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions options) {
+  Grouper g(options);
+  for (const Dump* d : dumps) g.add(*d);
+  return g.finish();
 }
 
 }  // namespace fdscope::tool

@@ -49,6 +49,8 @@ Taken take_report_option(int argc, char** argv, int* i, unsigned accepted, const
     out->pick = Pick::kEvery;
   } else if (a == "--all-frames" && (accepted & kOptAllFrames)) {
     out->all_frames = true;
+  } else if (a == "--all-fds" && (accepted & kOptAllFds)) {
+    out->all_fds = true;
   } else {
     return Taken::kNo;
   }

@@ -20,6 +20,7 @@ struct ReportArgs {
   RenderOptions render;
   Pick pick = Pick::kLast;
   bool all_frames = false;
+  bool all_fds = false;  // standard streams too
 };
 
 // The report options a command accepts (a mask).
@@ -29,6 +30,7 @@ enum ReportOption : unsigned {
   kOptFolded = 4,      // ...|folded
   kOptAll = 8,         // --all
   kOptAllFrames = 16,  // --all-frames
+  kOptAllFds = 32,     // --all-fds
 };
 
 enum class Taken { kNo, kYes, kBad };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] DUMP...
+// fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] [--all-fds] DUMP...
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,7 +18,7 @@ namespace {
 
 void usage(std::FILE* out) {
   fmt::print(out,
-             "usage: fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] DUMP...\n"
+             "usage: fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] [--all-fds] DUMP...\n"
              "  Groups the open descriptors of the dumps by creating call site.\n"
              "  --top N      show the N largest sites (default 10; json: all)\n"
              "  --format F   text (default), json, or folded (flame graph input)\n"
@@ -37,7 +37,7 @@ int cmd_report(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     Taken t = take_report_option(argc, argv, &i, kOptTop | kOptFormat | kOptFolded | kOptAll |
-                                                     kOptAllFrames, kWho, &args);
+                                                     kOptAllFrames | kOptAllFds, kWho, &args);
     if (t == Taken::kBad) return kExitUsage;
     if (t == Taken::kYes) continue;
     if (a == "-h" || a == "--help") {
@@ -60,7 +60,10 @@ int cmd_report(int argc, char** argv) {
   }
 
   LoadedDumps loaded = read_dump_files(files, kWho);
-  SiteReport report = make_report(select_dumps(loaded, args.pick), args.all_frames);
+  const ReportScope scope{args.all_frames, args.all_fds};
+  std::vector<const Dump*> counted = select_dumps(loaded, args.pick);
+  SiteReport report = make_report(counted, scope);
+  if (args.pick == Pick::kLast) add_earlier_dumps(report, loaded, counted, scope);
   args.render.colour = colour_for(STDOUT_FILENO);
   render_report(stdout, report, args.render);
   return loaded.problems ? kExitProblems : kExitOk;

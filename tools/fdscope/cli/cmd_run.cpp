@@ -130,7 +130,8 @@ int cmd_run(int argc, char** argv) {
   if (r.setup.js) keep_perf_maps(files, dir);
   LoadedDumps loaded = read_dump_files(files, kWho);
   std::vector<const Dump*> finals = select_dumps(loaded, Pick::kLast);
-  SiteReport report = make_report(finals, false);
+  SiteReport report = make_report(finals, ReportScope{});
+  add_earlier_dumps(report, loaded, finals, ReportScope{});
   if (finals.empty()) {
     rmdir(dir.c_str());  // only if empty
     if (exit_code != 126 && exit_code != 127)

@@ -88,7 +88,7 @@ bool find_new_dump(const SnapshotTarget& t, const std::map<std::string, off_t>& 
     for (const Dump& d : loaded.files[0].dumps)
       if (d.pid == t.pid && d.reason == "signal" && d.complete) latest = &d;
     if (!latest) continue;  // still being written
-    SiteReport report = make_report({latest}, false);
+    SiteReport report = make_report({latest}, ReportScope{});
     fmt::print(stderr, "fdscope: dump {} of process {} in {}\n", latest->seq, t.pid, path);
     RenderOptions o = args.report.render;
     o.colour = colour_for(STDOUT_FILENO);

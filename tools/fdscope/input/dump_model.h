@@ -53,6 +53,17 @@ struct DumpFd {
   uint32_t lang_stack = 0;  // format 2: the language stack that created it, 0: none
 };
 
+// A stack that held more descriptors at once than at the dump (format 2):
+// its peak, when, and what it holds at the dump.
+struct DumpPeak {
+  uint32_t stack = 0;         // the stack the descriptors count for (language or native)
+  uint32_t native_stack = 0;  // with a language stack: a native stack of its descriptors
+  long peak = 0;
+  long open = 0;
+  std::string call;
+  int64_t time_ms = 0;
+};
+
 struct Dump {
   std::string file;  // where it was read from
   int64_t format = 0;
@@ -68,10 +79,13 @@ struct Dump {
   int64_t rlimit_soft = 0;
   int64_t open = 0;
   int64_t tracked = 0;
+  int64_t tracked_peak = 0;          // the most tracked descriptors open at once so far
+  int64_t tracked_peak_time_ms = 0;  // when
   bool complete = false;  // the "end" line was seen
   std::map<int, DumpModule> modules;
   std::map<uint32_t, std::vector<DumpFrame>> stacks;
   std::vector<DumpFd> fds;
+  std::vector<DumpPeak> peaks;
 };
 
 }  // namespace fdscope::tool

@@ -38,6 +38,7 @@ struct Line {
   Element obj;
   std::string_view type, run;
   int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
+  int64_t peak = 0, open = 0, native_stack = 0;  // peak lines
   DumpFd fd;
 };
 
@@ -62,6 +63,9 @@ void read_fields(Line& l) {
     else if (k == "stack") r.stack = (uint32_t)as_int(v);
     else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
     else if (k == "lang_stack") r.lang_stack = (uint32_t)as_int(v);
+    else if (k == "peak") l.peak = as_int(v);
+    else if (k == "open") l.open = as_int(v);
+    else if (k == "native_stack") l.native_stack = as_int(v);
     else if (k == "fds") l.end_fds = as_int(v, -1);
     else if (k == "stacks") l.end_stacks = as_int(v, -1);
   }
@@ -136,7 +140,8 @@ class Reader {
     auto it = open_.find(id);
     if (it == open_.end()) {
       if (rejected_.count(id)) return;
-      if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "end")
+      if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "peak" ||
+          l.type == "end")
         problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
       return;
     }
@@ -149,6 +154,9 @@ class Reader {
     } else if (l.type == "fd") {
       if (l.fd.kind.empty()) l.fd.kind = "other";
       d.fds.push_back(std::move(l.fd));
+    } else if (l.type == "peak") {
+      d.peaks.push_back(DumpPeak{l.fd.stack, (uint32_t)l.native_stack, (long)l.peak,
+                                 (long)l.open, std::move(l.fd.call), l.fd.time_ms});
     } else if (l.type == "end") {
       end(lineno, l, d);
       open_.erase(it);
@@ -205,6 +213,8 @@ class Reader {
     d.rlimit_soft = int_or(obj, "rlimit_soft");
     d.open = int_or(obj, "open");
     d.tracked = int_or(obj, "tracked");
+    d.tracked_peak = int_or(obj, "tracked_peak");
+    d.tracked_peak_time_ms = int_or(obj, "tracked_peak_time_ms");
     open_[id] = result_.dumps.size();
     result_.dumps.push_back(std::move(d));
   }

@@ -75,6 +75,24 @@ void print_json_report(std::FILE* out, const SiteReport& r, size_t top) {
   j["processes"] = r.processes;
   j["descriptors"] = r.descriptors;
   j["untracked"] = r.untracked;
+  j["standard_streams"] = r.standard_streams;
+  j["top_processes"] = Json::array();
+  for (const ReportProcess& p : r.top_processes)
+    j["top_processes"].push_back(
+        {{"pid", p.pid}, {"exe", p.exe}, {"descriptors", p.descriptors}, {"peak", p.peak},
+         {"reason", p.reason}});
+  j["earlier_dumps"] = Json::array();
+  for (const EarlierDump& e : r.earlier) {
+    Json early = {{"pid", e.pid}, {"exe", e.exe},   {"reason", e.reason},
+                  {"seq", e.seq}, {"time_ms", e.time_ms}, {"descriptors", e.descriptors}};
+    if (!e.top.empty()) {
+      Json site;
+      site["count"] = e.top[0].count;
+      add_site_fields(site, e.top[0]);
+      early["largest_site"] = std::move(site);
+    }
+    j["earlier_dumps"].push_back(std::move(early));
+  }
   j["sites"] = Json::array();
   for (size_t i = 0; i < r.sites.size() && i < top; ++i) {
     Json site;
@@ -87,6 +105,7 @@ void print_json_report(std::FILE* out, const SiteReport& r, size_t top) {
 
 void print_folded_report(std::FILE* out, const SiteReport& r) {
   for (const ReportSite& s : r.sites) {
+    if (s.count == 0) continue;  // held descriptors only before the dump
     std::string line;
     for (auto it = s.frames.rbegin(); it != s.frames.rend(); ++it) {
       line += (line.empty() ? "" : ";") + folded_name(*it);

@@ -40,6 +40,12 @@ void add_site_fields(Json& site, const ReportSite& s) {
   for (auto& [t, n] : targets) site["targets"].push_back({{"target", t}, {"count", n}});
   site["oldest_ms"] = s.oldest_ms;
   site["newest_ms"] = s.newest_ms;
+  site["peak"] = s.peak;
+  site["peak_time_ms"] = s.peak_time_ms ? Json(s.peak_time_ms) : Json(nullptr);
+  site["processes"] = s.processes;
+  site["most_in_process"] = s.most_in_process;
+  site["executables"] = Json::object();
+  for (auto& [exe, n] : s.exes) site["executables"][exe] = n;
   site["frames"] = Json::array();
   for (const ReportFrame& f : s.frames) site["frames"].push_back(frame_json(f));
 }

@@ -20,6 +20,8 @@ void print_text_report(std::FILE* out, const SiteReport& report, const TextOptio
 // One site: count, kinds, targets, frames (count right-aligned to width).
 // A line "-- async --" comes before the first frame of the code that
 // scheduled the work the frames above it ran in.
-void print_site(std::FILE* out, const ReportSite& site, const TextOptions& options, size_t width);
+// With `report`, a site of several processes' report also names them.
+void print_site(std::FILE* out, const ReportSite& site, const TextOptions& options, size_t width,
+                const SiteReport* report = nullptr);
 
 }  // namespace fdscope::tool

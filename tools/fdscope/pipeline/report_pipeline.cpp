@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/report_pipeline.h"
 
+#include <set>
+
 #include "analysis/user_frames.h"
 #include "symbols/perf_map.h"
 
@@ -17,11 +19,33 @@ void SiteFinisher::finish(ReportSite& site) {
   add_source_lines(site, lines_);
 }
 
-SiteReport make_report(const std::vector<const Dump*>& dumps, bool all_frames) {
-  SiteReport report = group_sites(dumps);
-  SiteFinisher finisher(all_frames);
+SiteReport make_report(const std::vector<const Dump*>& dumps, ReportScope scope) {
+  SiteReport report = group_sites(dumps, GroupOptions{scope.all_fds});
+  SiteFinisher finisher(scope.all_frames);
   for (ReportSite& s : report.sites) finisher.finish(s);
   return report;
+}
+
+void add_earlier_dumps(SiteReport& report, const LoadedDumps& loaded,
+                       const std::vector<const Dump*>& counted, ReportScope scope) {
+  std::set<const Dump*> chosen(counted.begin(), counted.end());
+  SiteFinisher finisher(scope.all_frames);
+  for (const ReadResult& file : loaded.files)
+    for (const Dump& d : file.dumps) {
+      if (!chosen.count(&d)) continue;
+      for (const Dump& e : file.dumps) {
+        if (&e == &d || e.pid != d.pid || e.run != d.run || e.seq >= d.seq || e.reason == "exit")
+          continue;
+        SiteReport alone = group_sites({&e}, GroupOptions{scope.all_fds});
+        EarlierDump early{e.pid, e.exe.substr(e.exe.rfind('/') + 1), e.reason, e.seq,
+                          e.time_ms, alone.descriptors, {}};
+        if (!alone.sites.empty() && alone.sites[0].count > 0) {
+          finisher.finish(alone.sites[0]);
+          early.top.push_back(std::move(alone.sites[0]));
+        }
+        report.earlier.push_back(std::move(early));
+      }
+    }
 }
 
 }  // namespace fdscope::tool

@@ -33,7 +33,19 @@ class SiteFinisher {
   SourceLines lines_;
 };
 
+struct ReportScope {
+  bool all_frames = false;  // keep the runtime's frames
+  bool all_fds = false;     // keep standard streams (descriptors 0-2)
+};
+
 // Groups the dumps' descriptors into sites and finishes every site.
-SiteReport make_report(const std::vector<const Dump*>& dumps, bool all_frames);
+SiteReport make_report(const std::vector<const Dump*>& dumps, ReportScope scope);
+
+// Names, in report.earlier, the threshold, emfile, signal and request dumps
+// that came before the dumps the report counts (`counted`, one per
+// process), each with its largest site: a later exit dump must not hide
+// what the process held when a trigger fired.
+void add_earlier_dumps(SiteReport& report, const LoadedDumps& loaded,
+                       const std::vector<const Dump*>& counted, ReportScope scope);
 
 }  // namespace fdscope::tool
