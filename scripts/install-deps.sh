@@ -37,3 +37,5 @@ else
 fi
 # The Lambda tests' function: aws-lambda-ric and mysql2 from npm.
 "$top/tests/lambda/setup.sh"
+# The fleet query tests' DuckDB (docs/fleet-queries.md): @duckdb/node-api from npm.
+"$top/tests/fleet/setup.sh"
