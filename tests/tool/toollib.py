@@ -50,6 +50,7 @@ SITE_KEYS = ["count", "kinds", "targets", "oldest_ms", "newest_ms", "peak", "pea
              "processes", "most_in_process", "executables", "frames"]
 TARGET_KEYS = ["target", "count"]
 FRAME_KEYS = ["function", "module", "file", "line", "address"]
+# ...and "inlined": true on a frame expanded from inline debug information.
 # A language frame (dump format 2), and "async": true on the first frame of
 # the code that scheduled the work (docs/report-format.md).
 LANG_FRAME_KEYS = ["function", "file", "line", "column", "lang"]
@@ -301,7 +302,8 @@ def check_report_shape(ck: Checker, rep, what: str) -> bool:
 
 def frame_problems(f, fw: str, keys) -> List[str]:
     """What is wrong with one frame of a JSON site: a native frame has
-    exactly FRAME_KEYS, a language frame LANG_FRAME_KEYS (and maybe async)."""
+    exactly FRAME_KEYS (and maybe inlined), a language frame LANG_FRAME_KEYS
+    (and maybe async)."""
     problems: List[str] = []
     is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
     if isinstance(f, dict) and "lang" in f:
@@ -317,8 +319,10 @@ def frame_problems(f, fw: str, keys) -> List[str]:
         if "async" in f and f["async"] is not True:
             problems.append("%s async %r" % (fw, f["async"]))
         return problems
-    if not keys(f, FRAME_KEYS, fw):
+    if not keys(f, FRAME_KEYS + (["inlined"] if isinstance(f, dict) and "inlined" in f else []), fw):
         return problems
+    if "inlined" in f and f["inlined"] is not True:
+        problems.append("%s inlined %r" % (fw, f["inlined"]))
     if not isinstance(f["function"], str) or not isinstance(f["module"], str):
         problems.append("%s function/module %r" % (fw, f))
     if (f["file"] is None) != (f["line"] is None):

@@ -15,7 +15,10 @@ namespace fdscope::tool {
 
 // A frame of a grouped site: native (function, module, offset, address,
 // and file/line from debug information) or a language frame (function,
-// file, line, column, lang, async).
+// file, line, column, lang, async). A native frame in inlined code is
+// expanded (symbols/source_lines) into its inlined frames, named and placed
+// by debug information and marked `inlined`, followed by the frame itself;
+// they all share its module and address.
 struct ReportFrame {
   std::string function;  // empty if unresolved (native) or anonymous (JS)
   std::string module;    // path; empty for JIT / unknown code and language frames
@@ -27,6 +30,7 @@ struct ReportFrame {
   int column = 0;
   Lang lang = Lang::kNative;
   bool async = false;    // the first frame of the code that scheduled the work
+  bool inlined = false;  // a function inlined at the next frame's address (native)
 
   bool is_lang() const { return lang != Lang::kNative; }
 };

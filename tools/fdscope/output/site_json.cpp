@@ -27,6 +27,7 @@ Json frame_json(const ReportFrame& f) {
   frame["file"] = f.line > 0 ? Json(f.file) : Json(nullptr);
   frame["line"] = int_or_null(f.line);
   frame["address"] = fmt::format("0x{:x}", f.module.empty() ? f.addr : f.offset);
+  if (f.inlined) frame["inlined"] = true;
   return frame;
 }
 

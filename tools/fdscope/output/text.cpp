@@ -37,9 +37,11 @@ std::vector<std::pair<std::string, long>> by_count(const Map& m) {
   return v;
 }
 
-// "(js)", "(python)", "(leaky+0x12a8)", "(0x7f.. (JIT or unknown code))"
+// "(js)", "(python)", "(leaky+0x12a8)", "(0x7f.. (JIT or unknown code))",
+// "(inlined)" (the next frame's module and offset)
 std::string origin(const ReportFrame& f) {
   if (f.is_lang()) return common::lang_name(f.lang);
+  if (f.inlined) return "inlined";
   if (f.module.empty()) return fmt::format("0x{:x} (JIT or unknown code)", f.addr);
   return fmt::format("{}+0x{:x}", basename_of(f.module), f.offset);
 }
@@ -74,9 +76,16 @@ std::string clock_time(int64_t unix_ms) {
 
 void print_frames(std::FILE* out, const ReportSite& s, const TextOptions& o, const Style& st) {
   if (s.frames.empty()) fmt::print(out, "    {}(no stack recorded){}\n", st.dim, st.reset);
-  for (size_t f = 0; f < s.frames.size() && f < o.frames; ++f) print_frame(out, f, s.frames[f], st);
-  if (s.frames.size() > o.frames)
-    fmt::print(out, "    {}... {} more frames{}\n", st.dim, s.frames.size() - o.frames, st.reset);
+  // Inlined frames come with the frame they were expanded from, uncounted:
+  // a deep inline chain (std::make_shared, emplace_back...) hides none of
+  // the frames shown without it.
+  size_t shown = 0, counted = 0;
+  for (; shown < s.frames.size() && counted < o.frames; ++shown) {
+    print_frame(out, shown, s.frames[shown], st);
+    if (!s.frames[shown].inlined) ++counted;
+  }
+  if (s.frames.size() > shown)
+    fmt::print(out, "    {}... {} more frames{}\n", st.dim, s.frames.size() - shown, st.reset);
 }
 
 // A site that holds nothing at the dumps but held `peak` at once.

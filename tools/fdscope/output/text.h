@@ -11,7 +11,7 @@ namespace fdscope::tool {
 
 struct TextOptions {
   size_t top = 10;    // sites shown
-  size_t frames = 8;  // frames shown per site
+  size_t frames = 8;  // frames shown per site, with the inlined frames of each
   bool colour = false;
 };
 

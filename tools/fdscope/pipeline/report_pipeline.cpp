@@ -15,8 +15,10 @@ LoadedDumps read_dump_files(const std::vector<std::string>& paths, const char* w
 }
 
 void SiteFinisher::finish(ReportSite& site) {
-  if (!all_frames_) fold_runtime_frames(site);
+  // Inlined frames first: folding, and where the user's code starts, see
+  // the frames the source has.
   add_source_lines(site, lines_);
+  if (!all_frames_) fold_runtime_frames(site);
 }
 
 SiteReport make_report(const std::vector<const Dump*>& dumps, ReportScope scope) {

@@ -4,8 +4,8 @@
 //
 //   read (input/dump_reader) -> name JIT frames (symbols/perf_map)
 //   -> select (input/dump_selection) -> group (analysis/sites)
-//   -> start at the user's code (analysis/user_frames)
-//   -> source lines (symbols/source_lines) -> render (output/reports)
+//   -> source lines and inlined frames (symbols/source_lines)
+//   -> start at the user's code (analysis/user_frames) -> render (output/reports)
 #pragma once
 
 #include <string>
@@ -21,8 +21,9 @@ namespace fdscope::tool {
 // is one line on stderr, prefixed by `who` ("fdscope report").
 LoadedDumps read_dump_files(const std::vector<std::string>& paths, const char* who);
 
-// Makes grouped sites ready to show: frames folded to the user's code
-// (unless all_frames), source lines from debug information.
+// Makes grouped sites ready to show: source lines and inlined frames from
+// debug information, then frames folded to the user's code (unless
+// all_frames).
 class SiteFinisher {
  public:
   explicit SiteFinisher(bool all_frames) : all_frames_(all_frames) {}
