@@ -73,6 +73,8 @@ TEST(SiteCounts, MovingToALanguageStackKeepsTheNativeStackAsPartner) {
 
 TEST(SiteCounts, ConcurrentOpensAndClosesBalance) {
   uint32_t s = stack_of(6);
+  count_opened(s, 0, FDSCOPE_CALL_open, 1);  // two held throughout: the peak is at least 3
+  count_opened(s, 0, FDSCOPE_CALL_open, 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([s] {
@@ -82,12 +84,13 @@ TEST(SiteCounts, ConcurrentOpensAndClosesBalance) {
       }
     });
   for (auto& t : threads) t.join();
-  count_opened(s, 0, FDSCOPE_CALL_open, 2);
+  count_closed(s);
   auto all = peaks();
   const StackPeak* p = peak_of(all, s);
-  ASSERT_NE(p, nullptr) << "peak >= 2 (threads overlapped) and above the 1 open";
+  ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->open, 1) << "every close matched its open";
-  EXPECT_LE(p->peak, 5);
+  EXPECT_GE(p->peak, 3);
+  EXPECT_LE(p->peak, 6) << "two held, and at most one more per thread";
 }
 
 TEST(SiteCounts, AForkChildStartsItsPeaksFromWhatItInherited) {
