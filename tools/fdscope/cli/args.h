@@ -29,6 +29,7 @@ enum ReportOption : unsigned {
   kOptFolded = 4,      // ...|folded
   kOptAll = 8,         // --all
   kOptAllFrames = 16,  // --all-frames
+  kOptHtml = 32,       // ...|html
 };
 
 enum class Taken { kNo, kYes, kBad };
