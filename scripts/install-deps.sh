@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything fdscope needs to build and test, from Debian's archive
 # (and npm, for the JavaScript test fixtures), then fetches libunwind's source.
+# chromium (headless) is only for the html report's test (tool_html), which
+# skips, saying so, without it.
 # Safe to run again: installed packages are skipped.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev
   python3 nodejs procps debootstrap
   mariadb-server autoconf automake libtool
+  chromium
 )
 sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
 install_missing() {

@@ -16,6 +16,7 @@
  *                                  file, with a signal dump (SIGUSR2 to
  *                                  itself) after each batch; a pipe made in
  *                                  batch 1 is closed in batch B; exit 0
+ *   leaky_service grow DIR B MS    the same, sleeping MS ms after each dump
  *   leaky_service sleep DIR        leaks 2 cache files and a pipe, prints
  *                                  "ready", sleeps (at most 60 s)
  *   leaky_service files PATH N P   N open()s of PATH and P pipes; exit 0
@@ -134,7 +135,7 @@ static int run_sigterm(void) {
   return 91;
 }
 
-static int run_grow(const char* dir, int batches) {
+static int run_grow(const char* dir, int batches, int pause_ms) {
   char cache[4096], settings[4096];
   snprintf(cache, sizeof(cache), "%s/cache.db", dir);
   snprintf(settings, sizeof(settings), "%s/settings.conf", dir);
@@ -148,6 +149,7 @@ static int run_grow(const char* dir, int batches) {
     if (b == 1) make_notify_pipe(fds);
     if (b == batches && (close(fds[0]) != 0 || close(fds[1]) != 0)) die("close");
     dump_now();
+    if (pause_ms > 0) usleep((useconds_t)pause_ms * 1000);
   }
   printf("leaky_service: %d batches\n", batches);
   return 0;
@@ -185,7 +187,7 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "exit") && argc == 3) return run_exit(atoi(argv[2]));
   if (!strcmp(mode, "leak-exit") && argc == 3) return run_leak_exit(atoi(argv[2])); /* @line:main->run_leak_exit */
   if (!strcmp(mode, "sigterm") && argc == 2) return run_sigterm();
-  if (!strcmp(mode, "grow") && argc == 4) return run_grow(argv[2], atoi(argv[3])); /* @line:main->run_grow */
+  if (!strcmp(mode, "grow") && (argc == 4 || argc == 5)) return run_grow(argv[2], atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0); /* @line:main->run_grow */
   if (!strcmp(mode, "sleep") && argc == 3) return run_sleep(argv[2]); /* @line:main->run_sleep */
   if (!strcmp(mode, "files") && argc == 5) return run_files(argv[2], atoi(argv[3]), atoi(argv[4]));
   if (!strcmp(mode, "chatter") && argc == 3) return run_chatter(atoi(argv[2]));

@@ -136,7 +136,7 @@ class Grouper {
         ++r_.untracked;
         continue;
       }
-      if (!options_.all_fds && fd.fd >= 0 && fd.fd <= 2) {
+      if (!options_.all_fds && is_standard_stream(fd)) {
         ++r_.standard_streams;
         continue;
       }
@@ -236,6 +236,12 @@ class Grouper {
 };
 
 }  // namespace
+
+size_t open_site_count(const SiteReport& r) {
+  size_t n = 0;
+  while (n < r.sites.size() && r.sites[n].count > 0) ++n;
+  return n;
+}
 
 bool looks_more_like_a_leak(const ReportSite& a, const ReportSite& b) {
   if (a.most_in_process != b.most_in_process) return a.most_in_process > b.most_in_process;

@@ -102,6 +102,12 @@ struct GroupOptions {
 // native stack. A site's frames are those of the first descriptor seen.
 SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions options = {});
 
+// The sites of r that hold descriptors at the dumps: they come first.
+size_t open_site_count(const SiteReport& r);
+
+// A descriptor reports leave out unless asked (--all-fds): 0, 1 and 2.
+inline bool is_standard_stream(const DumpFd& fd) { return fd.fd >= 0 && fd.fd <= 2; }
+
 // The order a person reads sites in: what looks most like a leak first,
 // many descriptors in one process (rather than one in each of many), then
 // the count.

@@ -39,10 +39,12 @@ Taken take_report_option(int argc, char** argv, int* i, unsigned accepted, const
   } else if (a == "--format" && valued) {
     const std::string name = argv[++*i];
     bool folded_ok = accepted & kOptFolded;
+    bool html_ok = accepted & kOptHtml;
     if (!parse_format(name, &out->render.format) ||
-        (!folded_ok && out->render.format == Format::kFolded)) {
-      fmt::print(stderr, "{}: unknown format '{}' ({})\n", who, name,
-                 folded_ok ? "text, json, folded" : "text, json");
+        (!folded_ok && out->render.format == Format::kFolded) ||
+        (!html_ok && out->render.format == Format::kHtml)) {
+      fmt::print(stderr, "{}: unknown format '{}' (text, json{}{})\n", who, name,
+                 folded_ok ? ", folded" : "", html_ok ? ", html" : "");
       return Taken::kBad;
     }
   } else if (a == "--all" && (accepted & kOptAll)) {

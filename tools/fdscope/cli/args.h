@@ -31,6 +31,7 @@ enum ReportOption : unsigned {
   kOptAll = 8,         // --all
   kOptAllFrames = 16,  // --all-frames
   kOptAllFds = 32,     // --all-fds
+  kOptHtml = 64,       // ...|html
 };
 
 enum class Taken { kNo, kYes, kBad };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] [--all-fds] DUMP...
+// fdscope report [--top N] [--format text|json|folded|html] [--all] [--all-frames] [--all-fds] DUMP...
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "analysis/timeline.h"
 #include "cli/commands.h"
 #include "output/reports.h"
 #include "pipeline/report_pipeline.h"
@@ -18,10 +19,12 @@ namespace {
 
 void usage(std::FILE* out) {
   fmt::print(out,
-             "usage: fdscope report [--top N] [--format text|json|folded] [--all] [--all-frames] [--all-fds] DUMP...\n"
+             "usage: fdscope report [--top N] [--format text|json|folded|html] [--all] [--all-frames] [--all-fds] DUMP...\n"
              "  Groups the open descriptors of the dumps by creating call site.\n"
              "  --top N      show the N largest sites (default 10; json: all)\n"
-             "  --format F   text (default), json, or folded (flame graph input)\n"
+             "  --format F   text (default), json, folded (flame graph input), or html\n"
+             "               (one self-contained page: the top sites' counts over\n"
+             "               every dump, the sites, a flame graph)\n"
              "  --all        every dump of each file, not only the last\n"
              "  --all-frames keep the runtime's frames (the C library's, and language\n"
              "               frames of node: internals or the Python standard library)\n");
@@ -36,8 +39,8 @@ int cmd_report(int argc, char** argv) {
   std::vector<std::string> files;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    Taken t = take_report_option(argc, argv, &i, kOptTop | kOptFormat | kOptFolded | kOptAll |
-                                                     kOptAllFrames | kOptAllFds, kWho, &args);
+    Taken t = take_report_option(argc, argv, &i, kOptTop | kOptFormat | kOptFolded | kOptHtml |
+                                                     kOptAll | kOptAllFrames | kOptAllFds, kWho, &args);
     if (t == Taken::kBad) return kExitUsage;
     if (t == Taken::kYes) continue;
     if (a == "-h" || a == "--help") {
@@ -64,6 +67,15 @@ int cmd_report(int argc, char** argv) {
   std::vector<const Dump*> counted = select_dumps(loaded, args.pick);
   SiteReport report = make_report(counted, scope);
   if (args.pick == Pick::kLast) add_earlier_dumps(report, loaded, counted, scope);
+  Timeline timeline;
+  if (args.render.format == Format::kHtml) {
+    // The chart: the table's sites over every dump, whichever were reported.
+    std::vector<uint64_t> keys;
+    for (size_t s = 0; s < open_site_count(report) && s < args.render.top; ++s)
+      keys.push_back(report.sites[s].key);
+    timeline = make_timeline(every_dump(loaded), keys, GroupOptions{args.all_fds});
+    args.render.timeline = &timeline;
+  }
   args.render.colour = colour_for(STDOUT_FILENO);
   render_report(stdout, report, args.render);
   return loaded.problems ? kExitProblems : kExitOk;

@@ -15,7 +15,7 @@ void usage(std::FILE* out) {
              "usage: fdscope COMMAND [ARGS...]\n"
              "  run [-o OPTIONS] [--error-exitcode N] [--js] -- CMD ARGS...\n"
              "      run CMD under fdscope and report what it left open\n"
-             "  report [--top N] [--format text|json|folded] [--all] [--all-frames] [--all-fds] DUMP...\n"
+             "  report [--top N] [--format text|json|folded|html] [--all] [--all-frames] [--all-fds] DUMP...\n"
              "      report dumps by call site\n"
              "  diff [--top N] [--format text|json] OLD NEW | FILE\n"
              "      call sites that grew\n"

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "output/frame_text.h"
+#include "output/html.h"
 #include "output/site_json.h"
 #include "output/text.h"
 
@@ -65,6 +66,7 @@ bool parse_format(const std::string& name, Format* out) {
   if (name == "text") *out = Format::kText;
   else if (name == "json") *out = Format::kJson;
   else if (name == "folded") *out = Format::kFolded;
+  else if (name == "html") *out = Format::kHtml;
   else return false;
   return true;
 }
@@ -103,25 +105,29 @@ void print_json_report(std::FILE* out, const SiteReport& r, size_t top) {
   print_json(out, j);
 }
 
-void print_folded_report(std::FILE* out, const SiteReport& r) {
-  for (const ReportSite& s : r.sites) {
-    if (s.count == 0) continue;  // held descriptors only before the dump
-    std::string line;
-    for (auto it = s.frames.rbegin(); it != s.frames.rend(); ++it) {
-      line += (line.empty() ? "" : ";") + folded_name(*it);
-      // The scheduling section is outer: its mark comes before the frames
-      // of the callback it scheduled.
-      if (it->async && it + 1 != s.frames.rend()) line += ";[async]";
-    }
-    if (line.empty()) line = "[no stack]";
-    fmt::print(out, "{} {}\n", line, s.count);
+std::vector<std::string> folded_frames(const ReportSite& s) {
+  std::vector<std::string> names;
+  for (auto it = s.frames.rbegin(); it != s.frames.rend(); ++it) {
+    names.push_back(folded_name(*it));
+    // The scheduling section is outer: its mark comes before the frames
+    // of the callback it scheduled.
+    if (it->async && it + 1 != s.frames.rend()) names.push_back("[async]");
   }
+  if (names.empty()) names.push_back("[no stack]");
+  return names;
+}
+
+void print_folded_report(std::FILE* out, const SiteReport& r) {
+  for (const ReportSite& s : r.sites)
+    if (s.count > 0)  // a site of count 0 held descriptors only before the dump
+      fmt::print(out, "{} {}\n", fmt::join(folded_frames(s), ";"), s.count);
 }
 
 void render_report(std::FILE* out, const SiteReport& report, const RenderOptions& o) {
   switch (o.format) {
     case Format::kJson: return print_json_report(out, report, o.top_given ? o.top : (size_t)-1);
     case Format::kFolded: return print_folded_report(out, report);
+    case Format::kHtml: return print_html_report(out, report, o.timeline, o.top);
     case Format::kText: break;
   }
   TextOptions t;
