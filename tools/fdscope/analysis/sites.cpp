@@ -102,9 +102,6 @@ namespace {
 
 std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-// The stack a descriptor counts for in the library's peak lines.
-uint32_t owner_of(const DumpFd& fd) { return fd.lang_stack ? fd.lang_stack : fd.stack; }
-
 // A descriptor that a peak line stands for: its stacks, for the key and
 // the frames of a site that holds nothing at the dump.
 DumpFd peak_fd(const Dump& d, const DumpPeak& p) {
@@ -142,11 +139,18 @@ class Grouper {
       }
       ++r_.descriptors;
       ++proc.descriptors;
-      size_t site = site_of(d, fd, t);
-      count(r_.sites[site], fd);
-      ++t.open[site];
-      ++t.owner_open[owner_of(fd)];
-      t.owner_site[owner_of(fd)] = site;
+      StacksEntry& e = entry_of(d, fd, t);
+      count(r_.sites[e.site], fd);
+      ++e.open;
+    }
+    // Per pair of stacks, not per descriptor: a dump has few pairs.
+    for (auto& [stacks, e] : t.site_of_stacks) {
+      if (e.open == 0) continue;
+      // The stack the library's peak lines count these for.
+      uint32_t owner = stacks.first ? stacks.first : stacks.second;
+      t.open[e.site] += e.open;
+      t.owner_open[owner] += e.open;
+      t.owner_site[owner] = e.site;
     }
     for (const DumpPeak& p : d.peaks) add_peak(d, p, t);
     finish_dump(d, t);
@@ -167,9 +171,16 @@ class Grouper {
   }
 
  private:
+  // A pair of stack ids (language, native) of one dump: its site, and the
+  // descriptors open with it.
+  struct StacksEntry {
+    size_t site = 0;
+    long open = 0;
+  };
+
   // What one dump (one process) adds to each site.
   struct DumpTally {
-    std::map<std::pair<uint32_t, uint32_t>, size_t> site_of_stacks;  // the key is made once
+    std::map<std::pair<uint32_t, uint32_t>, StacksEntry> site_of_stacks;  // the key is made once
     std::map<size_t, long> open;                 // site -> open at the dump
     std::map<uint32_t, long> owner_open;         // owner stack -> open at the dump
     std::map<uint32_t, size_t> owner_site;       // owner stack -> site
@@ -178,7 +189,7 @@ class Grouper {
     std::set<uint32_t> peaked;                   // owners with a peak line
   };
 
-  size_t site_of(const Dump& d, const DumpFd& fd, DumpTally& t) {
+  StacksEntry& entry_of(const Dump& d, const DumpFd& fd, DumpTally& t) {
     auto known = t.site_of_stacks.find({fd.lang_stack, fd.stack});
     if (known != t.site_of_stacks.end()) return known->second;
     auto [it, fresh] = index_.emplace(site_key_of(d, fd), r_.sites.size());
@@ -188,14 +199,14 @@ class Grouper {
       s.frames = site_frames(d, fd);
       r_.sites.push_back(std::move(s));
     }
-    t.site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), it->second);
-    return it->second;
+    return t.site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), StacksEntry{it->second, 0})
+        .first->second;
   }
 
   void add_peak(const Dump& d, const DumpPeak& p, DumpTally& t) {
     if (p.peak <= 0 || !t.peaked.insert(p.stack).second) return;
     auto owned = t.owner_site.find(p.stack);
-    size_t site = owned != t.owner_site.end() ? owned->second : site_of(d, peak_fd(d, p), t);
+    size_t site = owned != t.owner_site.end() ? owned->second : entry_of(d, peak_fd(d, p), t).site;
     ReportSite& s = r_.sites[site];
     if (s.calls.empty()) s.calls.push_back(p.call);
     t.peak[site] += p.peak;
