@@ -2,7 +2,10 @@
 // closed is reported with the creating, first-closing and second-closing
 // stacks (a "double_close" line in the dump output, lines in the log); the
 // program's close() result is unchanged; a never-opened number is not a
-// double close.
+// double close. A close records only its caller (closes are hot) until a
+// descriptor of its site has been closed twice: the first report names the
+// function that first closed it, the next one from that site its whole
+// stack.
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -16,10 +19,11 @@ using namespace triggers;
 
 namespace {
 
-Result run_double_close(const TempDir& tmp, const std::string& more) {
+Result run_double_close(const TempDir& tmp, const std::string& more, bool twice = false) {
   write_text(tmp.join("config.ini"), "[x]\n");
   ChildSpec spec;
   spec.argv = {program("double_close_program"), tmp.join("config.ini")};
+  if (twice) spec.argv.push_back("twice");
   spec.options = "output=" + tmp.join("dump.jsonl") + more;
   return run(spec);
 }
@@ -35,7 +39,8 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-void expect_report_line(const nlohmann::json& j, pid_t pid) {
+// `whole_first_close`: the first close's whole stack, else its caller only.
+void expect_report_line(const nlohmann::json& j, pid_t pid, bool whole_first_close = false) {
   EXPECT_EQ(j.at("type"), "double_close");
   EXPECT_EQ(j.at("pid").get<pid_t>(), pid);
   EXPECT_EQ(j.at("fd").get<int>(), 3);
@@ -47,11 +52,18 @@ void expect_report_line(const nlohmann::json& j, pid_t pid) {
   auto first = functions(j.at("first_close").at("frames"));
   auto second = functions(j.at("second_close").at("frames"));
   EXPECT_TRUE(has(created, "open_config")) << j.dump();
-  EXPECT_TRUE(has(first, "cleanup")) << j.dump();
-  EXPECT_FALSE(has(first, "cleanup_again")) << j.dump();
+  if (whole_first_close) {
+    EXPECT_TRUE(has(first, "cleanup")) << j.dump();
+    EXPECT_FALSE(has(first, "cleanup_again")) << j.dump();
+    EXPECT_TRUE(has(first, "main")) << j.dump();
+    EXPECT_FALSE(j.at("first_close").contains("caller_only")) << j.dump();
+  } else {
+    EXPECT_EQ(first, std::vector<std::string>{"cleanup"}) << j.dump();
+    EXPECT_EQ(j.at("first_close").value("caller_only", false), true) << j.dump();
+  }
   EXPECT_TRUE(has(second, "cleanup_again")) << j.dump();
   EXPECT_FALSE(has(second, "cleanup")) << j.dump();
-  for (const auto* list : {&created, &first, &second}) EXPECT_TRUE(has(*list, "main")) << j.dump();
+  for (const auto* list : {&created, &second}) EXPECT_TRUE(has(*list, "main")) << j.dump();
   // Frames name their module by path in this line.
   EXPECT_EQ(j.at("second_close").at("frames").at(0).at("module"), program("double_close_program"))
       << j.dump();
@@ -80,14 +92,40 @@ TEST(DoubleClose, ReportedWithBothStacks) {
       << heads[0];
   auto again = lines_with(r.err, "closed again at: ");
   ASSERT_EQ(again.size(), 1u) << r.err;
-  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < main"), std::string::npos) << again[0];
+  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < double_close "
+                          "(double_close_program) < main"), std::string::npos) << again[0];
   auto first = lines_with(r.err, "first closed at: ");
   ASSERT_EQ(first.size(), 1u) << r.err;
-  EXPECT_NE(first[0].find("first closed at: cleanup (double_close_program) < main"), std::string::npos) << first[0];
+  EXPECT_NE(first[0].find("first closed at: cleanup (double_close_program) (the caller only; the "
+                          "next double close from this site shows the whole stack)"),
+            std::string::npos)
+      << first[0];
   auto created = lines_with(r.err, "created by open at: ");
   ASSERT_EQ(created.size(), 1u) << r.err;
-  EXPECT_NE(created[0].find("open_config (double_close_program) < main"), std::string::npos) << created[0];
+  EXPECT_NE(created[0].find("open_config (double_close_program) < double_close (double_close_program) < main"), std::string::npos) << created[0];
   EXPECT_EQ(lines_with(r.err, "999").size(), 0u) << r.err;
+}
+
+TEST(DoubleClose, TheSecondReportOfASiteHasTheWholeFirstCloseStack) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, "", true);
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out,
+            "first fd=3 rc=0 errno=0\n"
+            "second fd=3 rc=-1 errno=EBADF\n"
+            "first fd=3 rc=0 errno=0\n"
+            "second fd=3 rc=-1 errno=EBADF\n"
+            "never-opened fd=999 rc=-1 errno=EBADF\n");
+  auto reports = json_lines(tmp.join("dump.jsonl"));
+  ASSERT_EQ(reports.size(), 2u);
+  expect_report_line(reports[0], r.pid, false);
+  expect_report_line(reports[1], r.pid, true);
+  auto first = lines_with(r.err, "first closed at: ");
+  ASSERT_EQ(first.size(), 2u) << r.err;
+  EXPECT_NE(first[1].find("first closed at: cleanup (double_close_program) < double_close "
+                          "(double_close_program) < main"),
+            std::string::npos)
+      << first[1];
 }
 
 TEST(DoubleClose, OffReportsNothing) {
@@ -136,7 +174,8 @@ TEST(DoubleClose, LogFileGetsTheReportLines) {
   EXPECT_EQ(lines_with(log, "double close of fd 3").size(), 1u) << log;
   auto again = lines_with(log, "closed again at: ");
   ASSERT_EQ(again.size(), 1u) << log;
-  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < main"),
+  EXPECT_NE(again[0].find("closed again at: cleanup_again (double_close_program) < double_close "
+                          "(double_close_program) < main"),
             std::string::npos)
       << again[0];
 }

@@ -24,9 +24,19 @@ namespace {
 constexpr unsigned kMaxReports = 64;  // a loop of double closes must not flood
 std::atomic<unsigned> g_reports{0};
 
+// The first close's frames: its whole stack when its site asked for them
+// (after an earlier double close, track/tracker.cpp), else the one frame
+// of the code that called close.
+StackView first_close_frames(const FdRecord& rec) {
+  if (rec.close_stack) return stack_frames(rec.close_stack);
+  if (rec.close_caller) return {&rec.close_caller, 1};
+  return {nullptr, 0};
+}
+
+bool caller_only(const FdRecord& rec) { return !rec.close_stack && rec.close_caller; }
+
 // "fn (module) < fn (module) < ..." for the log, innermost first.
-void add_stack_text(LineBuf& line, uint32_t id, const Symbolizer& sym) {
-  StackView st = stack_frames(id);
+void add_stack_text(LineBuf& line, StackView st, const Symbolizer& sym) {
   if (st.depth == 0) {
     line.add("(no stack: closed by close_range/closefrom or from a signal handler)");
     return;
@@ -48,15 +58,17 @@ void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
   log.write(head);
   LineBuf again;
   again.add("fdscope:   closed again at: ");
-  add_stack_text(again, second, sym);
+  add_stack_text(again, stack_frames(second), sym);
   log.write(again.add("\n"));
   LineBuf first;
   first.add("fdscope:   first closed at: ");
-  add_stack_text(first, rec.close_stack, sym);
+  add_stack_text(first, first_close_frames(rec), sym);
+  if (caller_only(rec))
+    first.add(" (the caller only; the next double close from this site shows the whole stack)");
   log.write(first.add("\n"));
   LineBuf created;
   created.add("fdscope:   created by ").add(call_name(rec.call)).add(" at: ");
-  add_stack_text(created, rec.stack, sym);
+  add_stack_text(created, stack_frames(rec.stack), sym);
   log.write(created.add("\n"));
 }
 
@@ -68,8 +80,7 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
   Scratch scratch(size_t(64) << 20);
   uintptr_t addrs[3 * kMaxDepth];
   size_t n = 0;
-  for (uint32_t id : {rec.stack, rec.close_stack, second}) {
-    StackView st = stack_frames(id);
+  for (StackView st : {stack_frames(rec.stack), first_close_frames(rec), stack_frames(second)}) {
     for (unsigned i = 0; i < st.depth; ++i) addrs[n++] = st.frames[i];
   }
   Symbolizer sym;
@@ -93,8 +104,10 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
     w.key("created").raw("{\"tid\":").i64(rec.tid).key("frames");
     write_frames(w, stack_frames(rec.stack), sym, true);
     w.raw("}").key("first_close").raw("{\"tid\":").i64(rec.close_tid);
-    w.key("ms_before").u64(since_ms).key("frames");
-    write_frames(w, stack_frames(rec.close_stack), sym, true);
+    w.key("ms_before").u64(since_ms);
+    if (caller_only(rec)) w.key("caller_only").boolean(true);
+    w.key("frames");
+    write_frames(w, first_close_frames(rec), sym, true);
     w.raw("}").key("second_close").raw("{\"tid\":").i64(second_tid).key("frames");
     write_frames(w, stack_frames(second), sym, true);
     w.raw("}}\n");

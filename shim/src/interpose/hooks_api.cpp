@@ -80,8 +80,8 @@ enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction*
   }
   return FDSCOPE_SIG_PASS;
 }
-void fdscope_closing(int fd) {
-  if (enter()) on_closing(fd);
+void fdscope_closing(int fd, const void* caller) {
+  if (enter()) on_closing(fd, reinterpret_cast<uintptr_t>(caller));
 }
 void fdscope_close_result(int fd, int rc) {
   int err = errno;

@@ -37,7 +37,10 @@ enum fdscope_sig_decision { FDSCOPE_SIG_PASS, FDSCOPE_SIG_DONE, FDSCOPE_SIG_INST
 struct sigaction;
 enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction* act,
                                                 struct sigaction* old);
-void fdscope_closing(int fd);
+/* `caller`: the return address of the interposer (the code that closed),
+ * recorded in place of a stack unless the descriptor's site has shown a
+ * double close (see track/tracker.cpp). */
+void fdscope_closing(int fd, const void* caller);
 void fdscope_close_result(int fd, int rc);
 /* Descriptors in [first, last] created before began_ns were closed. */
 void fdscope_closed_range(unsigned first, unsigned last, unsigned long long began_ns);

@@ -17,7 +17,7 @@ void closefrom(int lowfd);
  * number another thread may get it, and its new record must not be undone. */
 REAL_FN(close)
 HOOK int close(int fd) {
-  fdscope_closing(fd);
+  fdscope_closing(fd, __builtin_return_address(0));
   int r = real_close() ? real_close()(fd) : (int)syscall(SYS_close, fd);
   fdscope_close_result(fd, r);
   return r;
@@ -34,7 +34,8 @@ HOOK int close(int fd) {
     __asm__("" : "+r"(stream));                     \
     if (stream) {                                   \
       int fd = fdexpr;                              \
-      if (fd >= 0) fdscope_closing(fd);             \
+      if (fd >= 0)                                  \
+        fdscope_closing(fd, __builtin_return_address(0)); \
     }                                               \
     return real_##name()(stream);                   \
   }

@@ -53,7 +53,7 @@ extern "C" __attribute__((visibility("default"))) long syscall(long n, ...) noex
   long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
   va_end(ap);
   if (n == SYS_close) {
-    fdscope_closing((int)a);
+    fdscope_closing((int)a, __builtin_return_address(0));
     long r = forward(n, a, b, c, d, e, f);
     fdscope_close_result((int)a, (int)r);
     return r;

@@ -63,6 +63,7 @@ unsigned FdTable::close_range(unsigned first, unsigned last, uint64_t before_mon
       s->rec.state = SlotState::kClosed;
       s->rec.closed_mono_ns = before_mono_ns;
       s->rec.close_stack = 0;
+      s->rec.close_caller = 0;
       count_closed(owner_stack(s->rec));
       ++cleared;
     }

@@ -38,8 +38,9 @@ struct FdRecord {
   uint16_t peer_len;
   uint64_t created_mono_ns;
   uint64_t closed_mono_ns;
-  uint32_t close_stack;
+  uint32_t close_stack;   // where it was closed, when its site wants whole stacks; 0 = none
   int32_t close_tid;
+  uintptr_t close_caller;  // the return address into the code that closed it
   char thread[16];
   unsigned char peer[kMaxPeer];  // sockaddr given to connect()
 };

@@ -19,6 +19,7 @@ struct alignas(64) Counter {
   std::atomic<uint32_t> partner;
   std::atomic<uint64_t> peak_mono_ns;
   std::atomic<uint32_t> call;
+  std::atomic<bool> close_stacks;  // a descriptor of this stack was closed twice
 };
 
 // Twice the stack store's capacity: lost publication races waste ordinals.
@@ -60,6 +61,16 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now) {
 void count_closed(uint32_t owner) {
   Counter* c = owner ? counter(owner, false) : nullptr;
   if (c) c->open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool wants_close_stacks(uint32_t owner) {
+  Counter* c = owner ? counter(owner, false) : nullptr;
+  return c && c->close_stacks.load(std::memory_order_relaxed);
+}
+
+void want_close_stacks(uint32_t owner) {
+  if (Counter* c = owner ? counter(owner, true) : nullptr)
+    c->close_stacks.store(true, std::memory_order_relaxed);
 }
 
 void count_moved_to_lang(const FdRecord& r, uint32_t lang, uint64_t now) {

@@ -32,6 +32,11 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now_mono
 // A descriptor that counted for `owner` was closed.
 void count_closed(uint32_t owner);
 
+// Whether closes of descriptors counted for `owner` record whole stacks
+// (the site has had a double close), and asking for it.
+bool wants_close_stacks(uint32_t owner);
+void want_close_stacks(uint32_t owner);
+
 // Moves record r's count from its native stack to language stack `lang`.
 void count_moved_to_lang(const FdRecord& r, uint32_t lang, uint64_t now_mono_ns);
 

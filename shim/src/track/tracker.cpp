@@ -45,6 +45,7 @@ void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lan
   r.closed_mono_ns = 0;
   r.close_stack = 0;
   r.close_tid = 0;
+  r.close_caller = 0;
   memcpy(r.thread, current_thread_name(now), sizeof(r.thread));
 }
 
@@ -86,13 +87,21 @@ void on_failed_with(Call call, int err) {
   after_create_failed(call, err, tracked_open());
 }
 
-void on_closing(int fd) {
+// Where a descriptor was closed, for reporting a later double close: the
+// caller's address, which costs nothing, and the whole stack (an unwind,
+// the most expensive part of a close) only for descriptors whose creating
+// site has already been closed twice: double closes come from code paths
+// that run again, so the second report of a site has the whole first-close
+// stack, and no other close pays for it.
+void on_closing(int fd, uintptr_t caller) {
   ShimScope scope;
   if (is_own_fd(fd)) drop_own_fd(fd);  // the host may close ours (daemons do)
   FdSlot* s = fd_table().slot(fd, false);
   if (!s || s->rec.state != SlotState::kOpen) return;
-  // Where it was closed, for reporting a later double close.
-  uint32_t stack = options().double_close != DoubleClose::kOff && !scope.nested() && initialized()
+  // A racy peek at the owner: at worst the wrong choice of stack for a
+  // descriptor another thread is replacing right now.
+  uint32_t stack = options().double_close != DoubleClose::kOff && !scope.nested() &&
+                           initialized() && wants_close_stacks(owner_stack(s->rec))
                        ? capture_interned()
                        : 0;
   if (!begin_write(*s)) return;
@@ -101,6 +110,7 @@ void on_closing(int fd) {
     s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
     s->rec.close_tid = current_tid();
     s->rec.close_stack = stack;
+    s->rec.close_caller = caller;
     count_closed(owner_stack(s->rec));
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
@@ -116,6 +126,7 @@ void on_close_result(int fd, int rc, int err) {
   FdSlot* s = fd_table().slot(fd, false);
   FdRecord rec;
   if (!s || !read_slot(*s, &rec) || rec.state != SlotState::kClosed) return;
+  want_close_stacks(owner_stack(rec));  // the next one of this site gets the whole stack
   report_double_close(fd, rec, capture_interned(), current_tid());
   if (options().double_close == DoubleClose::kAbort) abort();
 }

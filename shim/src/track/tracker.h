@@ -19,8 +19,9 @@ void on_created(int fd, Call call, int flags);
 void on_adopted(int fd, Call call);
 // A creating call failed with err (EMFILE/ENFILE matter).
 void on_failed_with(Call call, int err);
-// The host is about to close fd.
-void on_closing(int fd);
+// The host is about to close fd; `caller` is the return address into the
+// code that called close (or fclose, closedir...).
+void on_closing(int fd, uintptr_t caller);
 // close(fd) returned rc with errno err.
 void on_close_result(int fd, int rc, int err);
 // [first, last] were closed by a call that began at began_mono_ns.

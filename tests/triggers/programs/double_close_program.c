@@ -1,6 +1,8 @@
 /* Opens a file in open_config, closes it in cleanup and again in
  * cleanup_again (a double close), then closes descriptor 999, which it
- * never opened. Reports each close() result on stdout, unbuffered. */
+ * never opened; with a second argument `twice`, does the double close
+ * again from the same places. Reports each close() result on stdout,
+ * unbuffered. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +23,8 @@ __attribute__((noinline)) int cleanup(int fd) { return close(fd); }
 
 __attribute__((noinline)) int cleanup_again(int fd) { return close(fd); }
 
-int main(int argc, char** argv) {
-  if (argc != 2) return 2;
-  int fd = open_config(argv[1]);
+__attribute__((noinline)) static int double_close(const char* path) {
+  int fd = open_config(path);
   if (fd < 0) return 3;
   errno = 0;
   int rc = cleanup(fd);
@@ -31,8 +32,15 @@ int main(int argc, char** argv) {
   errno = 0;
   rc = cleanup_again(fd);
   say_close("second", fd, rc, errno);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "twice") == 0)) return 2;
+  for (int round = 0; round < argc - 1; ++round)
+    if (double_close(argv[1]) != 0) return 3;
   errno = 0;
-  rc = close(999);
+  int rc = close(999);
   say_close("never-opened", 999, rc, errno);
   return 0;
 }
