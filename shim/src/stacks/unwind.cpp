@@ -47,17 +47,35 @@ void unwind_init() {
 
 bool in_shim(uintptr_t addr) { return addr >= g_lo && addr < g_hi; }
 
-unsigned capture_stack(uintptr_t* frames, unsigned max) {
-  constexpr unsigned kShimFramesMax = 8;
-  void* raw[kMaxDepth + kShimFramesMax];
+namespace {
+
+constexpr unsigned kShimFramesMax = 8;
+
+// Unwinds into raw (kMaxDepth + kShimFramesMax words); *first is the first
+// frame outside the shim. Returns how many frames from there, at most max.
+unsigned unwind_into(void** raw, unsigned max, unsigned* first) {
   if (max > kMaxDepth) max = kMaxDepth;
-  int n = unw_backtrace(raw, (int)(max + kShimFramesMax));
-  unsigned skip = 0;
-  while (skip < (unsigned)(n > 0 ? n : 0) && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
-  unsigned out = 0;
-  for (unsigned i = skip; i < (unsigned)n && out < max; ++i)
-    frames[out++] = reinterpret_cast<uintptr_t>(raw[i]);
-  return out;
+  int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
+  while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
+  *first = skip;
+  return n - skip < max ? n - skip : max;
+}
+
+}  // namespace
+
+unsigned capture_stack(uintptr_t* frames, unsigned max) {
+  void* raw[kMaxDepth + kShimFramesMax];
+  unsigned first, n = unwind_into(raw, max, &first);
+  for (unsigned i = 0; i < n; ++i) frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]);
+  return n;
+}
+
+uint32_t capture_interned(unsigned max) {
+  void* raw[kMaxDepth + kShimFramesMax];
+  unsigned first, n = unwind_into(raw, max, &first);
+  static_assert(sizeof(void*) == sizeof(uintptr_t));
+  return intern_stack(reinterpret_cast<const uintptr_t*>(raw + first), n);
 }
 
 }  // namespace fdscope

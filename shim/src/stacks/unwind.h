@@ -14,6 +14,12 @@ void unwind_init();
 // at the first frame outside the shim. Returns the number stored.
 unsigned capture_stack(uintptr_t* frames, unsigned max);
 
+// The calling stack (up to max frames, from the first outside the shim),
+// interned (stacks/stack_store.h): its id, 0 if none could be stored. The
+// hot path of every create: unwound once, interned from the unwinder's
+// buffer without a copy.
+uint32_t capture_interned(unsigned max);
+
 // True if addr lies in the shim's own code.
 bool in_shim(uintptr_t addr);
 

@@ -25,11 +25,7 @@ namespace {
 
 std::atomic<long> g_open{0};
 
-uint32_t capture_interned() {
-  uintptr_t frames[kMaxDepth];
-  unsigned n = capture_stack(frames, options().depth);
-  return intern_stack(frames, n);
-}
+uint32_t capture_interned() { return fdscope::capture_interned(options().depth); }
 
 void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lang_stack,
                  uint64_t now) {
