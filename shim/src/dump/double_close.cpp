@@ -28,12 +28,12 @@ std::atomic<unsigned> g_reports{0};
 // (after an earlier double close, track/tracker.cpp), else the one frame
 // of the code that called close.
 StackView first_close_frames(const FdRecord& rec) {
-  if (rec.close_stack) return stack_frames(rec.close_stack);
-  if (rec.close_caller) return {&rec.close_caller, 1};
+  if (rec.dead.close_stack) return stack_frames(rec.dead.close_stack);
+  if (rec.dead.close_caller) return {&rec.dead.close_caller, 1};
   return {nullptr, 0};
 }
 
-bool caller_only(const FdRecord& rec) { return !rec.close_stack && rec.close_caller; }
+bool caller_only(const FdRecord& rec) { return !rec.dead.close_stack && rec.dead.close_caller; }
 
 // "fn (module) < fn (module) < ..." for the log, innermost first.
 void add_stack_text(LineBuf& line, StackView st, const Symbolizer& sym) {
@@ -53,7 +53,7 @@ void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
   if (!log.enabled()) return;
   LineBuf head;
   head.add("fdscope: pid ").add_i64(sys::getpid()).add(": double close of fd ").add_i64(fd);
-  head.add(" by tid ").add_i64(second_tid).add(" (first closed by tid ").add_i64(rec.close_tid);
+  head.add(" by tid ").add_i64(second_tid).add(" (first closed by tid ").add_i64(rec.dead.close_tid);
   head.add(", ").add_u64(ms_since_first).add(" ms earlier)\n");
   log.write(head);
   LineBuf again;
@@ -88,7 +88,7 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
 
   const uint64_t now_mono = sys::coarse_monotonic_ns();
   const uint64_t since_ms =
-      now_mono > rec.closed_mono_ns ? (now_mono - rec.closed_mono_ns) / 1000000 : 0;
+      now_mono > rec.mono_ns ? (now_mono - rec.mono_ns) / 1000000 : 0;
   log_report(fd, rec, second, second_tid, sym, since_ms);
 
   bool close_after = false;
@@ -103,7 +103,7 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
     w.key("fd").i64(fd).key("time").str(when).key("call").str(call_name(rec.call));
     w.key("created").raw("{\"tid\":").i64(rec.tid).key("frames");
     write_frames(w, stack_frames(rec.stack), sym, true);
-    w.raw("}").key("first_close").raw("{\"tid\":").i64(rec.close_tid);
+    w.raw("}").key("first_close").raw("{\"tid\":").i64(rec.dead.close_tid);
     w.key("ms_before").u64(since_ms);
     if (caller_only(rec)) w.key("caller_only").boolean(true);
     w.key("frames");

@@ -14,6 +14,7 @@
 #include "util/text.h"
 #include "state/options.h"
 #include "platform/reserve_fd.h"
+#include "stacks/blob_store.h"
 #include "stacks/stack_store.h"
 #include "platform/sys.h"
 #include "state/thread_state.h"
@@ -122,12 +123,15 @@ void write_fd(JsonWriter& w, unsigned seq, const DumpEntry& e, DumpClock now) {
   w.key("tracked").boolean(e.tracked);
   if (e.tracked) {
     const FdRecord& r = e.rec;
-    uint64_t age_ms = now.mono > r.created_mono_ns ? (now.mono - r.created_mono_ns) / 1000000 : 0;
-    w.key("call").str(call_name(r.call)).key("flags").i64(r.flags);
+    uint64_t age_ms = now.mono > r.mono_ns ? (now.mono - r.mono_ns) / 1000000 : 0;
+    w.key("call").str(call_name(r.call)).key("flags").i64(r.live.flags);
     w.key("time_ms").u64(now.real / 1000000 - age_ms).key("age_ms").u64(age_ms);
-    w.key("tid").i64(r.tid).key("thread").str(r.thread, strnlen(r.thread, sizeof(r.thread)));
+    size_t name_len;
+    const unsigned char* name = blob_bytes(r.live.thread, &name_len);
+    w.key("tid").i64(r.tid).key("thread").str(name ? reinterpret_cast<const char*>(name) : "",
+                                              name_len);
     w.key("stack").u64(r.stack);
-    if (r.connect_stack) w.key("connect_stack").u64(r.connect_stack);
+    if (r.live.connect_stack) w.key("connect_stack").u64(r.live.connect_stack);
     if (r.lang_stack) w.key("lang_stack").u64(r.lang_stack);
   }
   w.raw("}\n");

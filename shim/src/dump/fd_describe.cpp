@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "platform/sys.h"
+#include "stacks/blob_store.h"
 #include "util/text.h"
 
 namespace fdscope {
@@ -140,10 +141,12 @@ void describe_socket(int fd, const FdRecord* rec, Out& o) {
   }
   if (have_peer && format_sockaddr(&peer, plen, text, sizeof(text)) > 0) {
     o.add(" -> ").add(text);
-  } else if (rec && rec->peer_len > 0 &&
-             format_sockaddr(rec->peer, rec->peer_len, text, sizeof(text)) > 0) {
-    o.add(" -> ").add(text).add(" (not connected)");
+    return;
   }
+  size_t given_len = 0;
+  const unsigned char* given = rec ? blob_bytes(rec->live.peer, &given_len) : nullptr;
+  if (given && format_sockaddr(given, (unsigned)given_len, text, sizeof(text)) > 0)
+    o.add(" -> ").add(text).add(" (not connected)");
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
     if (e.tracked) {
       ++out->tracked;
       out->stacks.add(e.rec.stack);
-      out->stacks.add(e.rec.connect_stack);
+      out->stacks.add(e.rec.live.connect_stack);
       out->stacks.add(e.rec.lang_stack);
     }
     ++out->count;

@@ -59,12 +59,11 @@ unsigned FdTable::close_range(unsigned first, unsigned last, uint64_t before_mon
     if (!begin_write(*s)) continue;
     // <=: the records' clock is coarse (one tick is milliseconds), so a
     // descriptor opened just before the call has the call's timestamp.
-    if (s->rec.state == SlotState::kOpen && s->rec.created_mono_ns <= before_mono_ns) {
-      s->rec.state = SlotState::kClosed;
-      s->rec.closed_mono_ns = before_mono_ns;
-      s->rec.close_stack = 0;
-      s->rec.close_caller = 0;
+    if (s->rec.state == SlotState::kOpen && s->rec.mono_ns <= before_mono_ns) {
       count_closed(owner_stack(s->rec));
+      s->rec.state = SlotState::kClosed;
+      s->rec.mono_ns = before_mono_ns;
+      s->rec.dead = {};
       ++cleared;
     }
     end_write(*s);

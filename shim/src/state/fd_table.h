@@ -24,26 +24,32 @@ namespace fdscope {
 
 enum class SlotState : uint8_t { kEmpty = 0, kOpen = 1, kClosed = 2 };
 
-// Up to a unix socket path: enough for any peer address connect() records.
-constexpr unsigned kMaxPeer = 112;
-
+// 40 bytes: memory grows with the highest descriptor number, so a slot
+// holds ids, not data. What only an open descriptor needs and what only a
+// closed one needs (for a double-close report) share their bytes; peer
+// addresses and thread names are interned (stacks/blob_store.h).
 struct FdRecord {
   SlotState state;
-  Call call;
-  uint32_t stack;          // interned creating stack, 0 = none
-  uint32_t connect_stack;  // interned stack of the last connect(), 0 = none
-  uint32_t lang_stack;     // interned JavaScript/Python stack, 0 = none
-  int32_t tid;
-  int32_t flags;           // open flags / socket type / pipe2 flags
-  uint16_t peer_len;
-  uint64_t created_mono_ns;
-  uint64_t closed_mono_ns;
-  uint32_t close_stack;   // where it was closed, when its site wants whole stacks; 0 = none
-  int32_t close_tid;
-  uintptr_t close_caller;  // the return address into the code that closed it
-  char thread[16];
-  unsigned char peer[kMaxPeer];  // sockaddr given to connect()
+  Call call : 8;
+  uint32_t stack;       // interned creating stack, 0 = none
+  uint32_t lang_stack;  // interned JavaScript/Python stack, 0 = none
+  int32_t tid;          // creating thread
+  uint64_t mono_ns;     // open: when it was created; closed: when it was closed
+  union {
+    struct {
+      uint32_t connect_stack;  // interned stack of the last connect(), 0 = none
+      uint32_t peer;           // blob id of the sockaddr given to connect(), 0 = none
+      uint32_t thread;         // blob id of the creating thread's name, 0 = none
+      int32_t flags;           // open flags / socket type / pipe2 flags
+    } live;  // state kOpen
+    struct {
+      uint32_t close_stack;    // when its site wants whole stacks (a double close seen); 0 = none
+      int32_t close_tid;
+      uintptr_t close_caller;  // the return address into the code that closed it
+    } dead;  // state kClosed
+  };
 };
+static_assert(sizeof(FdRecord) == 40, "a slot per descriptor number: keep it small");
 
 struct FdSlot {
   std::atomic<uint32_t> seq;

@@ -7,6 +7,7 @@
 
 #include "platform/raw_syscall.h"
 #include "platform/sys.h"
+#include "stacks/blob_store.h"
 
 namespace fdscope {
 namespace {
@@ -26,8 +27,14 @@ const char* current_thread_name(uint64_t now) {
     if (raw_syscall(SYS_prctl, PR_GET_NAME, name) == 0) memcpy(t_state.name, name, 16);
     t_state.name[15] = 0;
     t_state.name_mono_ns = now;
+    t_state.name_id = intern_blob(t_state.name, strnlen(t_state.name, sizeof(t_state.name)));
   }
   return t_state.name;
+}
+
+uint32_t current_thread_name_id(uint64_t now) {
+  current_thread_name(now);
+  return t_state.name_id;
 }
 
 void thread_state_after_fork() {

@@ -13,6 +13,7 @@ struct ThreadState {
   int tid;                 // cached gettid(); 0 = not yet known
   uint64_t name_mono_ns;   // when `name` was last read
   char name[16];
+  uint32_t name_id;        // `name` interned (stacks/blob_store.h)
 };
 
 ThreadState& thread_state();
@@ -21,6 +22,8 @@ ThreadState& thread_state();
 // a second, since threads may rename themselves after they start.
 int current_tid();
 const char* current_thread_name(uint64_t now_mono_ns);
+// The same, interned: what a descriptor's record keeps.
+uint32_t current_thread_name_id(uint64_t now_mono_ns);
 
 // The forking thread is the child's only thread, with a new id.
 void thread_state_after_fork();

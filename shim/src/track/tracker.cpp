@@ -12,6 +12,7 @@
 #include "state/fd_table.h"
 #include "state/options.h"
 #include "state/site_counts.h"
+#include "stacks/blob_store.h"
 #include "stacks/stack_store.h"
 #include "platform/sys.h"
 #include "state/thread_state.h"
@@ -32,17 +33,12 @@ void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lan
   r.state = SlotState::kOpen;
   r.call = call;
   r.stack = stack;
-  r.connect_stack = 0;
   r.lang_stack = lang_stack;
   r.tid = current_tid();
-  r.flags = flags;
-  r.peer_len = 0;
-  r.created_mono_ns = now;
-  r.closed_mono_ns = 0;
-  r.close_stack = 0;
-  r.close_tid = 0;
-  r.close_caller = 0;
-  memcpy(r.thread, current_thread_name(now), sizeof(r.thread));
+  r.mono_ns = now;
+  r.live = {};
+  r.live.flags = flags;
+  r.live.thread = current_thread_name_id(now);
 }
 
 }  // namespace
@@ -102,12 +98,12 @@ void on_closing(int fd, uintptr_t caller) {
                        : 0;
   if (!begin_write(*s)) return;
   if (s->rec.state == SlotState::kOpen) {
-    s->rec.state = SlotState::kClosed;
-    s->rec.closed_mono_ns = sys::coarse_monotonic_ns();
-    s->rec.close_tid = current_tid();
-    s->rec.close_stack = stack;
-    s->rec.close_caller = caller;
     count_closed(owner_stack(s->rec));
+    s->rec.state = SlotState::kClosed;
+    s->rec.mono_ns = sys::coarse_monotonic_ns();
+    s->rec.dead.close_tid = current_tid();
+    s->rec.dead.close_stack = stack;
+    s->rec.dead.close_caller = caller;
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
@@ -139,12 +135,13 @@ void on_connect(int fd, const struct sockaddr* addr, socklen_t len) {
   ShimScope scope;
   if (scope.nested() || !initialized()) return;
   uint32_t stack = capture_interned();
+  uint32_t peer = intern_blob(addr, len < kMaxBlob ? len : kMaxBlob);
   FdSlot* s = fd_table().slot(fd, false);
   if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
-  if (len > kMaxPeer) len = kMaxPeer;
-  memcpy(s->rec.peer, addr, len);
-  s->rec.peer_len = (uint16_t)len;
-  s->rec.connect_stack = stack;
+  if (s->rec.state == SlotState::kOpen) {
+    s->rec.live.peer = peer;
+    s->rec.live.connect_stack = stack;
+  }
   end_write(*s);
 }
 
