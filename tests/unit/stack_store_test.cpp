@@ -116,5 +116,22 @@ TEST(StackStore, ConcurrentInterningAgreesOnIds) {
     ASSERT_EQ(intern_stack(stacks[i].data(), (unsigned)stacks[i].size()), ids[0][i]);
 }
 
+TEST(StackStore, AHintIsComparedNeverTrusted) {
+  uintptr_t a[3] = {0x91000, 0x92000, 0x93000};
+  uintptr_t b[3] = {0x91000, 0x92000, 0x94000};  // differs in the outermost frame
+  uint32_t hint = 0;
+  uint32_t ia = intern_stack_hinted(a, 3, &hint);
+  EXPECT_EQ(ia, intern_stack(a, 3));
+  EXPECT_EQ(hint, ia);
+  EXPECT_EQ(intern_stack_hinted(a, 3, &hint), ia) << "the hint's own stack";
+  uint32_t ib = intern_stack_hinted(b, 3, &hint);
+  EXPECT_NE(ib, ia) << "a stale hint is not taken";
+  EXPECT_EQ(ib, intern_stack(b, 3));
+  EXPECT_EQ(hint, ib);
+  EXPECT_EQ(intern_stack_hinted(a, 2, &hint), intern_stack(a, 2)) << "nor one of another depth";
+  hint = 0x7fffffff;  // not an id at all
+  EXPECT_EQ(intern_stack_hinted(a, 3, &hint), ia);
+}
+
 }  // namespace
 }  // namespace fdscope

@@ -79,6 +79,17 @@ uint32_t intern_stack(const uintptr_t* frames, unsigned depth) {
   return 0;
 }
 
+uint32_t intern_stack_hinted(const uintptr_t* frames, unsigned depth, uint32_t* hint) {
+  if (depth > kMaxDepth) depth = kMaxDepth;
+  StackView last = stack_frames(*hint);
+  if (depth > 0 && last.depth == depth) {
+    unsigned i = 0;
+    while (i < depth && last.frames[i] == frames[i]) ++i;
+    if (i == depth) return *hint;
+  }
+  return *hint = intern_stack(frames, depth);
+}
+
 StackView stack_frames(uint32_t id) {
   uint64_t* arena = g_arena.load(std::memory_order_acquire);
   if (!arena || id == 0 || id >= g_top.load(std::memory_order_relaxed)) return {nullptr, 0};

@@ -25,6 +25,11 @@ struct StackView {
 // Returns the id of the stack (>= 1), or 0 if it could not be stored.
 uint32_t intern_stack(const uintptr_t* frames, unsigned depth);
 
+// The same, trying *hint first (a stack this thread interned last: loops
+// create from one place), and leaving the id in *hint. A hint is only
+// compared, never trusted, so a stale one (a signal handler's) is harmless.
+uint32_t intern_stack_hinted(const uintptr_t* frames, unsigned depth, uint32_t* hint);
+
 // The frames of a stored stack; depth 0 for an unknown id.
 StackView stack_frames(uint32_t id);
 

@@ -4,18 +4,14 @@
 #include <elf.h>
 #include <link.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include "stacks/stack_store.h"
 
 // The linker defines this in every ELF output: the shim's own ELF header.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
 namespace fdscope {
-namespace {
-uintptr_t g_lo = 0, g_hi = 0;
-}
+
+uintptr_t g_shim_lo = 0, g_shim_hi = 0;
 
 void unwind_init() {
   const ElfW(Ehdr)* eh = &__ehdr_start;
@@ -27,8 +23,8 @@ void unwind_init() {
     if (ph[i].p_vaddr + ph[i].p_memsz > last) last = ph[i].p_vaddr + ph[i].p_memsz;
   }
   uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
-  g_lo = bias + first;
-  g_hi = bias + last;
+  g_shim_lo = bias + first;
+  g_shim_hi = bias + last;
   // Asked for, but not what this libunwind build gives: libunwind 1.6
   // honours UNW_CACHE_PER_THREAD only when built with HAVE___THREAD, which
   // its configure never defines, so the policy stays the global cache (a
@@ -45,37 +41,15 @@ void unwind_init() {
   unw_backtrace(warm, 4);
 }
 
-bool in_shim(uintptr_t addr) { return addr >= g_lo && addr < g_hi; }
-
-namespace {
-
-constexpr unsigned kShimFramesMax = 8;
-
-// Unwinds into raw (kMaxDepth + kShimFramesMax words); *first is the first
-// frame outside the shim. Returns how many frames from there, at most max.
-unsigned unwind_into(void** raw, unsigned max, unsigned* first) {
+unsigned capture_stack(uintptr_t* frames, unsigned max) {
+  void* raw[kMaxDepth + kShimFramesMax];
   if (max > kMaxDepth) max = kMaxDepth;
   int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
   unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
   while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
-  *first = skip;
-  return n - skip < max ? n - skip : max;
-}
-
-}  // namespace
-
-unsigned capture_stack(uintptr_t* frames, unsigned max) {
-  void* raw[kMaxDepth + kShimFramesMax];
-  unsigned first, n = unwind_into(raw, max, &first);
-  for (unsigned i = 0; i < n; ++i) frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]);
-  return n;
-}
-
-uint32_t capture_interned(unsigned max) {
-  void* raw[kMaxDepth + kShimFramesMax];
-  unsigned first, n = unwind_into(raw, max, &first);
-  static_assert(sizeof(void*) == sizeof(uintptr_t));
-  return intern_stack(reinterpret_cast<const uintptr_t*>(raw + first), n);
+  unsigned out = 0;
+  for (unsigned i = skip; i < n && out < max; ++i) frames[out++] = reinterpret_cast<uintptr_t>(raw[i]);
+  return out;
 }
 
 }  // namespace fdscope

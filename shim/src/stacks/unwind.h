@@ -4,6 +4,11 @@
 
 #include <stdint.h>
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "stacks/stack_store.h"
+
 namespace fdscope {
 
 // One-time set-up: finds the shim's own address range and lets libunwind
@@ -14,13 +19,31 @@ void unwind_init();
 // at the first frame outside the shim. Returns the number stored.
 unsigned capture_stack(uintptr_t* frames, unsigned max);
 
-// The calling stack (up to max frames, from the first outside the shim),
-// interned (stacks/stack_store.h): its id, 0 if none could be stored. The
-// hot path of every create: unwound once, interned from the unwinder's
-// buffer without a copy.
-uint32_t capture_interned(unsigned max);
+// The shim's own code, [g_shim_lo, g_shim_hi) (set by unwind_init).
+extern uintptr_t g_shim_lo, g_shim_hi;
 
 // True if addr lies in the shim's own code.
-bool in_shim(uintptr_t addr);
+inline bool in_shim(uintptr_t addr) { return addr >= g_shim_lo && addr < g_shim_hi; }
+
+constexpr unsigned kShimFramesMax = 8;
+
+// The calling stack (up to max frames, from the first outside the shim),
+// interned (stacks/stack_store.h): its id, 0 if none could be stored. The
+// hot path of every create: inline, so that the unwind starts in its
+// caller (one shim frame fewer to walk), and interned from the unwinder's
+// buffer without a copy.
+inline uint32_t capture_interned(unsigned max) {
+  void* raw[kMaxDepth + kShimFramesMax];
+  if (max > kMaxDepth) max = kMaxDepth;
+  int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
+  while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
+  n -= skip;
+  static_assert(sizeof(void*) == sizeof(uintptr_t));
+  static __thread uint32_t last_stack __attribute__((tls_model("initial-exec")));
+  return intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw + skip), n < max ? n : max,
+                             &last_stack);
+}
+
 
 }  // namespace fdscope
