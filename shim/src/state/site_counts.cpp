@@ -7,12 +7,11 @@
 #include "stacks/stack_store.h"
 
 namespace fdscope {
-namespace {
 
 // Own cache line each: threads that open from different stacks never share
 // one; threads that open from the same stack share its count, which they
 // must.
-struct alignas(64) Counter {
+struct alignas(64) SiteCounter {
   std::atomic<uint32_t> stack;  // the id this ordinal belongs to; 0 until first use
   std::atomic<int32_t> open;
   std::atomic<int32_t> peak;
@@ -21,6 +20,10 @@ struct alignas(64) Counter {
   std::atomic<uint32_t> call;
   std::atomic<bool> close_stacks;  // a descriptor of this stack was closed twice
 };
+
+namespace {
+
+using Counter = SiteCounter;
 
 // Twice the stack store's capacity: lost publication races waste ordinals.
 constexpr uint32_t kMaxCounters = 1u << 18;
@@ -60,6 +63,16 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now) {
 
 void count_closed(uint32_t owner) {
   Counter* c = owner ? counter(owner, false) : nullptr;
+  if (c) c->open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+SiteCounter* site_counter(uint32_t owner) { return owner ? counter(owner, false) : nullptr; }
+
+bool wants_close_stacks(const SiteCounter* c) {
+  return c && c->close_stacks.load(std::memory_order_relaxed);
+}
+
+void count_closed(SiteCounter* c) {
   if (c) c->open.fetch_sub(1, std::memory_order_relaxed);
 }
 

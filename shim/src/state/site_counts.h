@@ -37,6 +37,12 @@ void count_closed(uint32_t owner);
 bool wants_close_stacks(uint32_t owner);
 void want_close_stacks(uint32_t owner);
 
+// The same for a close that needs both, looking the stack up once.
+struct SiteCounter;
+SiteCounter* site_counter(uint32_t owner);  // nullptr: none (yet)
+bool wants_close_stacks(const SiteCounter* c);
+void count_closed(SiteCounter* c);
+
 // Moves record r's count from its native stack to language stack `lang`.
 void count_moved_to_lang(const FdRecord& r, uint32_t lang, uint64_t now_mono_ns);
 

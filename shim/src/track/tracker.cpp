@@ -92,13 +92,15 @@ void on_closing(int fd, uintptr_t caller) {
   if (!s || s->rec.state != SlotState::kOpen) return;
   // A racy peek at the owner: at worst the wrong choice of stack for a
   // descriptor another thread is replacing right now.
+  uint32_t owner = owner_stack(s->rec);
+  SiteCounter* counter = site_counter(owner);
   uint32_t stack = options().double_close != DoubleClose::kOff && !scope.nested() &&
-                           initialized() && wants_close_stacks(owner_stack(s->rec))
+                           initialized() && wants_close_stacks(counter)
                        ? capture_interned()
                        : 0;
   if (!begin_write(*s)) return;
   if (s->rec.state == SlotState::kOpen) {
-    count_closed(owner_stack(s->rec));
+    count_closed(owner_stack(s->rec) == owner ? counter : site_counter(owner_stack(s->rec)));
     s->rec.state = SlotState::kClosed;
     s->rec.mono_ns = sys::coarse_monotonic_ns();
     s->rec.dead.close_tid = current_tid();
