@@ -276,3 +276,47 @@ TEST(Threshold, ActionAbortDumpsThenAborts) {
   EXPECT_EQ(created_in(d, "open_log_file").size(), 10u);
   EXPECT_EQ(lines_with(r.err, "dump 1 (threshold)").size(), 1u) << r.err;
 }
+
+// stacks_from=N: descriptors created while fewer than N are open are
+// tracked and counted, without a stack (the unwind is most of a create's
+// cost); from N on each has its stack, so a leak, which keeps creating
+// from one site, is still named. stacks_from=P% is of the soft limit.
+TEST(StacksFrom, StacksOnlyFromTheLevelOn) {
+  for (const std::string level : {"8", "4%"}) {  // 4% of 200 = 8
+    TempDir tmp;
+    Result r = run_leaker(tmp, dump_opts(tmp, "at_exit=1:threshold=0:stacks_from=" + level),
+                          {"files:20"});
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
+    ASSERT_EQ(dumps.size(), 1u) << level;
+    const Dump& d = dumps[0];
+    expect_consistent(d);
+    std::vector<int> files = printed_fds(r.out, "file");
+    ASSERT_EQ(files.size(), 20u);
+    int without = 0, with = 0;
+    for (int fd : files) {
+      const auto* e = d.find(fd);
+      ASSERT_NE(e, nullptr) << fd;
+      EXPECT_TRUE(e->tracked) << fd;
+      if (e->stack == 0) {
+        ++without;
+        EXPECT_LT(fd, files[8]) << "only the first 8 lack a stack";
+      } else {
+        ++with;
+        EXPECT_TRUE(stack_names(d, e->stack, "open_log_file")) << d.describe_stack(e->stack);
+      }
+    }
+    EXPECT_EQ(without, 8) << level;
+    EXPECT_EQ(with, 12) << level;
+  }
+}
+
+TEST(StacksFrom, BadValuesKeepTheDefault) {
+  TempDir tmp;
+  Result r = run_leaker(tmp, dump_opts(tmp, "at_exit=1:threshold=0:stacks_from=101%"), {"files:3"});
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(lines_with(r.err, "stacks_from=101%").size(), 1u) << r.err;
+  std::vector<Dump> dumps = read_dump_file(tmp.join("dump.jsonl"));
+  ASSERT_EQ(dumps.size(), 1u);
+  for (int fd : printed_fds(r.out, "file")) EXPECT_NE(dumps[0].find(fd)->stack, 0u) << fd;
+}

@@ -65,18 +65,24 @@ bool parse_path(const char* s, unsigned n, char* out) {
   return true;
 }
 
+// "N" (a count) or "P%" (a percent of the soft limit).
+bool parse_level(const char* v, unsigned vn, uint32_t* level, bool* percent) {
+  uint64_t num;
+  bool pct = vn > 0 && v[vn - 1] == '%';
+  if (!parse_u64(v, pct ? vn - 1 : vn, &num)) return false;
+  if (pct ? num > 100 : num > 0x7fffffff) return false;
+  *level = (uint32_t)num;
+  *percent = pct;
+  return true;
+}
+
 // Returns false if the value is bad; the option then keeps its default.
 bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, bool* known) {
   *known = true;
   uint64_t num;
-  if (equals(k, kn, "threshold")) {
-    bool pct = vn > 0 && v[vn - 1] == '%';
-    if (!parse_u64(v, pct ? vn - 1 : vn, &num)) return false;
-    if (pct ? num > 100 : num > 0x7fffffff) return false;
-    o->threshold = (uint32_t)num;
-    o->threshold_percent = pct;
-    return true;
-  }
+  if (equals(k, kn, "threshold")) return parse_level(v, vn, &o->threshold, &o->threshold_percent);
+  if (equals(k, kn, "stacks_from"))
+    return parse_level(v, vn, &o->stacks_from, &o->stacks_from_percent);
   if (equals(k, kn, "signal")) return parse_signal(v, vn, &o->signal);
   if (equals(k, kn, "output")) return parse_path(v, vn, o->output);
   if (equals(k, kn, "log")) return parse_path(v, vn, o->log);

@@ -29,6 +29,11 @@ struct Options {
   DoubleClose double_close = DoubleClose::kReport;
   Metrics metrics = Metrics::kNone;
   LangMode lang = LangMode::kAuto;
+  // Stacks only once this many descriptors are open (count, or percent of
+  // the soft limit at start-up); below it descriptors are counted without
+  // a stack. 0: always (the default).
+  uint32_t stacks_from = 0;
+  bool stacks_from_percent = false;
 };
 
 // Parses `text` into `out` (starting from defaults); reports problems through

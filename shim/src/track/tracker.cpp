@@ -49,7 +49,9 @@ void on_created(int fd, Call call, int flags) {
   uint64_t now = sys::coarse_monotonic_ns();
   // Nested (a signal handler that interrupted the shim) or before start-up:
   // record the descriptor without a stack rather than unwind re-entrantly.
-  const bool unwind = !scope.nested() && initialized();
+  // Below stacks_from, counted without a stack (and without its cost).
+  const bool unwind =
+      !scope.nested() && initialized() && stacks_wanted(g_open.load(std::memory_order_relaxed));
   uint32_t stack = unwind ? capture_interned() : 0;
   uint32_t lang_stack = unwind ? lang::capture(call, fd) : 0;
   FdSlot* s = fd_table().slot(fd, true);

@@ -29,6 +29,7 @@ std::atomic<long> g_emfile_rearm_below{0};
 // action the program believes is installed (it asked for the default,
 // which the handler stands in for).
 std::atomic<bool> g_signal_ours{false};
+std::atomic<long> g_stacks_from{0};  // stacks from this many open on
 struct sigaction g_program_action;
 
 uint64_t soft_limit() {
@@ -73,13 +74,19 @@ void install_signal_handler() {
 }  // namespace
 
 void triggers_init() {
-  g_next_threshold.store(threshold_for(soft_limit()));
+  const uint64_t limit = soft_limit();
+  g_next_threshold.store(threshold_for(limit));
+  const Options& o = options();
+  g_stacks_from.store(o.stacks_from_percent ? (long)(limit * o.stacks_from / 100)
+                                            : (long)o.stacks_from);
   install_signal_handler();
 }
 
 void exit_dump() {
   if (options().at_exit) write_dump(Reason::kExit, nullptr);
 }
+
+bool stacks_wanted(long open) { return open >= g_stacks_from.load(std::memory_order_relaxed); }
 
 void after_create(long open) {
   long next = g_next_threshold.load(std::memory_order_relaxed);

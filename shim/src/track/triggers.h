@@ -15,6 +15,10 @@ void triggers_init();
 // At exit (atexit): the at_exit dump, when asked for.
 void exit_dump();
 
+// Whether a descriptor created while `open` are open gets its stack
+// (option stacks_from).
+bool stacks_wanted(long open);
+
 // After a descriptor was created; `open` is the live tracked count.
 void after_create(long open);
 // After a creating call failed with EMFILE or ENFILE (err); `open` is the
