@@ -133,19 +133,37 @@ class Reader {
       if (brace == 0) problem(lineno, "not valid JSON");
       return;
     }
+    handle_object(lineno, l);
+  }
+
+  void handle_object(long lineno, Line& l) {
     read_fields(l);
     if (l.type.empty()) return;  // foreign JSON
-    Identity id{l.pid, std::string(l.run), l.seq};
-    if (l.type == "header") return header(lineno, l.obj, id);
-    auto it = open_.find(id);
-    if (it == open_.end()) {
-      if (rejected_.count(id)) return;
-      if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "peak" ||
-          l.type == "end")
-        problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
-      return;
+    if (l.type == "header") {
+      has_last_ = false;
+      return header(lineno, l.obj, Identity{l.pid, std::string(l.run), l.seq});
     }
-    Dump& d = result_.dumps[it->second];
+    // A dump's lines follow each other: most lines are of the last line's
+    // dump, found without building its identity.
+    size_t index;
+    if (has_last_ && last_->first.pid == l.pid && last_->first.seq == l.seq &&
+        last_->first.run == l.run) {
+      index = last_->second;
+    } else {
+      Identity id{l.pid, std::string(l.run), l.seq};
+      auto it = open_.find(id);
+      if (it == open_.end()) {
+        if (rejected_.count(id)) return;
+        if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "peak" ||
+            l.type == "end")
+          problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
+        return;
+      }
+      last_ = it;
+      has_last_ = true;
+      index = it->second;
+    }
+    Dump& d = result_.dumps[index];
     if (l.type == "module") {
       d.modules[(int)int_or(l.obj, "id", -1)] =
           DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
@@ -159,7 +177,8 @@ class Reader {
                                  (long)l.open, std::move(l.fd.call), l.fd.time_ms});
     } else if (l.type == "end") {
       end(lineno, l, d);
-      open_.erase(it);
+      open_.erase(last_);
+      has_last_ = false;
     }
   }
 
@@ -223,6 +242,8 @@ class Reader {
   simdjson::dom::parser parser_;
   std::map<Identity, size_t> open_;
   std::set<Identity> rejected_;  // dumps of a format this reader does not know
+  std::map<Identity, size_t>::iterator last_;  // the dump of the last line, if has_last_
+  bool has_last_ = false;
   ReadResult result_;
 };
 
