@@ -28,6 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 started=$(date +%s)
+commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)
+git -C "$top" diff --quiet HEAD 2>/dev/null || commit+=" (with uncommitted changes)"
 log=${LOG:-$(mktemp "${TMPDIR:-/tmp}/fdscope-bench.XXXXXX.log")}
 echo "bench/suite.sh: building in $build; details in $log" >&2
 [ -f "$build/build.ninja" ] || cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >>"$log" 2>&1
@@ -59,8 +61,6 @@ for w in "${order[@]}"; do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)
-git -C "$top" diff --quiet HEAD 2>/dev/null || commit+=" (with uncommitted changes)"
 cat <<EOF2
 # fdscope benchmark results
 
