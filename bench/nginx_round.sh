@@ -4,7 +4,8 @@
 # file, no access log), starts nginx in the foreground with
 # LD_PRELOAD=$SERVER_PRELOAD and FDSCOPE_OPTIONS=$SERVER_OPTIONS (empty:
 # plain), runs wrk for 1 s of warm-up and SECONDS_PER_ROUND, stops nginx;
-# prints wrk's requests/s.
+# prints "requests/s CPU-us-per-request" (wrk's requests/s; user + system
+# time of the master and its workers over the measured run, per request).
 set -euo pipefail
 nginx=${NGINX:-/usr/sbin/nginx}
 p=$(mktemp -d)
@@ -53,6 +54,20 @@ done
 url=http://127.0.0.1:$port/index.html
 c=${CONNECTIONS:-16}
 env -u LD_PRELOAD wrk -t1 -c"$c" -d1s "$url" >/dev/null
-env -u LD_PRELOAD wrk -t1 -c"$c" -d"${SECONDS_PER_ROUND:-5}s" "$url" | awk '
+cpu_ticks() {  # user + system ticks of nginx and its workers
+  local t=0 pid f
+  for pid in "$nginx_pid" $(pgrep -P "$nginx_pid"); do
+    f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    set -- $f
+    t=$(( t + ${12} + ${13} ))
+  done
+  echo "$t"
+}
+c0=$(cpu_ticks)
+env -u LD_PRELOAD wrk -t1 -c"$c" -d"${SECONDS_PER_ROUND:-5}s" "$url" >"$p/wrk.out"
+c1=$(cpu_ticks)
+awk -v ticks=$(( c1 - c0 )) -v hz="$(getconf CLK_TCK)" '
   /Non-2xx|Socket errors/ { print "nginx_round: " $0 > "/dev/stderr" }
-  /^Requests\/sec:/ { print $2 }'
+  / requests in / { n = $1 }
+  /^Requests\/sec:/ { rps = $2 }
+  END { printf "%s %.1f\n", rps, ticks / hz * 1e6 / n }' "$p/wrk.out"

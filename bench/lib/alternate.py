@@ -17,7 +17,9 @@ the rest are put before the command (e.g. "taskset -c 0 strace -f").
 A figure is field F (0-based, default 0) of the command's last line of
 output; with --wall K it is instead the wall time in ms per run of K runs
 in a row (start-up costs). Prints on stdout one line per configuration,
-"NAME MEDIAN RATIO DIFFERENCE"; each round's figures go to stderr.
+"NAME MEDIAN RATIO DIFFERENCE", then the same for every further field
+of the last line as NAME.F (F its 0-based index), when there are such;
+each round's figures go to stderr.
 """
 import argparse
 import os
@@ -56,13 +58,14 @@ def figure(args, env, prefix):
         for _ in range(args.wall):
             subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            timeout=args.timeout, check=True)
-        return (time.perf_counter() - t0) * 1e3 / args.wall
+        return [(time.perf_counter() - t0) * 1e3 / args.wall]
     out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, timeout=args.timeout)
     lines = out.stdout.split("\n") if out.stdout else []
     lines = [l for l in lines if l.strip()]
     if out.returncode != 0 or not lines:
         sys.exit("alternate: %s exited %d with output %r" % (shlex.join(cmd), out.returncode, out.stdout[-200:]))
-    return float(lines[-1].split()[args.field])
+    words = lines[-1].split()
+    return [float(words[args.field])] + [float(w) for i, w in enumerate(words) if i != args.field]
 
 
 def main():
@@ -73,14 +76,19 @@ def main():
         order = configs[r % len(configs):] + configs[:r % len(configs)]
         for name, env, prefix in order:
             figures[name].append(figure(args, env, prefix))
-        print("round %d: " % (r + 1) + "  ".join("%s %.6g" % (n, figures[n][-1]) for n, _, _ in configs),
+        print("round %d: " % (r + 1) + "  ".join("%s %s" % (n, "/".join("%.6g" % x for x in figures[n][-1])) for n, _, _ in configs),
               file=sys.stderr, flush=True)
     bases = dict(args.base)
-    for name, _, _ in configs:
-        mine, base = figures[name], figures[bases.get(name, configs[0][0])]
-        ratio = statistics.median(m / b for m, b in zip(mine, base))
-        diff = statistics.median(m - b for m, b in zip(mine, base))
-        print("%s %.6g %.6g %.6g" % (name, statistics.median(mine), ratio, diff))
+    fields = min(len(f) for fs in figures.values() for f in fs)
+    for i in range(fields):
+        for name, _, _ in configs:
+            mine = [f[i] for f in figures[name]]
+            base = [f[i] for f in figures[bases.get(name, configs[0][0])]]
+            ratio = statistics.median(m / b if b else float("nan") for m, b in zip(mine, base))
+            diff = statistics.median(m - b for m, b in zip(mine, base))
+            orig = [args.field] + [j for j in range(fields + 1) if j != args.field]
+            label = name if i == 0 else "%s.%d" % (name, orig[i])
+            print("%s %.6g %.6g %.6g" % (label, statistics.median(mine), ratio, diff))
 
 
 main()
