@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# User-space instructions per open+close pair, plain and under the library
-# (valgrind's callgrind counts them exactly, whatever else the machine is
-# doing): the difference of two runs of different lengths, so start-up
-# costs cancel out. Kernel time is not included.
+# User-space instructions per create+close pair, plain and under the
+# library, ~15 frames deep (fdscope-bench-loop): valgrind's callgrind counts
+# them exactly, whatever else the machine is doing; the figure is the
+# difference of two runs of different lengths, so start-up costs cancel.
+# Kernel time is not included.
+#
+#   bench/instructions.sh [KIND...]      (default: open socket pipe2)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD_DIR:-$top/build}
-bin=$build/bin/fdscope-bench-open-close
-lib=$build/lib/libfdscope.so
-count() {  # options... -> instructions per pair
-  local a b
-  a=$(env "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 20000 2>&1 | sed -n 's/.*Collected : //p')
-  b=$(env "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 40000 2>&1 | sed -n 's/.*Collected : //p')
+source "$(dirname "$0")/lib/common.sh"
+count() {  # KIND env... -> instructions per iteration
+  local kind=$1 a b; shift
+  a=$(env -u LD_PRELOAD -u FDSCOPE_OPTIONS "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$bin/fdscope-bench-loop" "$kind" 20000 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+  b=$(env -u LD_PRELOAD -u FDSCOPE_OPTIONS "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$bin/fdscope-bench-loop" "$kind" 40000 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
   echo $(( (b - a) / 20000 ))
 }
-plain=$(count FDSCOPE_UNUSED=1)
-off=$(count LD_PRELOAD="$lib" FDSCOPE_OPTIONS=log=none:double_close=off)
-full=$(count LD_PRELOAD="$lib" FDSCOPE_OPTIONS=log=none)
-echo "user-space instructions per open+close pair (callgrind)"
-echo "  plain:                           $plain"
-echo "  fdscope, double_close=off:       $off   (creating stack only)"
-echo "  fdscope, defaults:               $full   (creating and closing stacks)"
+declare -A label=([open]="open+close" [socket]="socket+close" [pipe2]="pipe2+close+close"
+  [unix]="unix connect+accept4+close+close" [dup]="dup+close")
+declare -A limit=([open]=1500 [socket]=1500 [pipe2]=2000)
+kinds=("$@"); [ $# -gt 0 ] || kinds=(open socket pipe2)
+for k in "${kinds[@]}"; do
+  plain=$(count "$k" FDSCOPE_UNUSED=1)
+  full=$(count "$k" LD_PRELOAD="$lib" FDSCOPE_OPTIONS=log=none)
+  echo "$k: user-space instructions per ${label[$k]} (callgrind): plain $plain, fdscope $full" >&2
+  t="—"; [ -n "${limit[$k]:-}" ] && t="<= +${limit[$k]}: $(meets $(( full - plain )) "<=" "${limit[$k]}")"
+  row "instructions per ${label[$k]}" "$plain" "$full" "+$(( full - plain ))" "$t" ""
+done

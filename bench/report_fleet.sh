@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# Speed of `fdscope report` on a fleet: 1,000 dump files holding 1,000,000
-# descriptor records, made from a real dump of the demo. Prints the time.
+# Speed of `fdscope report` on a fleet: FILES dump files holding RECORDS
+# descriptor records in all, made from a real dump of the demo
+# (bench/make_fleet.py); the page cache warm. Median of RUNS runs; prints
+# records per second.
+#
+#   bench/report_fleet.sh [FILES RECORDS [TARGET]]   (default 1000 1000000)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD_DIR:-$top/build}
-files=${FILES:-1000}
-records=${RECORDS:-1000000}
+source "$(dirname "$0")/lib/common.sh"
+files=${1:-${FILES:-1000}}
+records=${2:-${RECORDS:-1000000}}
+target=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 FDSCOPE_OPTIONS="at_exit=1:log=none:output=$work/template.jsonl" \
-  LD_PRELOAD="$build/lib/libfdscope.so" "$build/bin/fdscope-demo" >/dev/null
+  LD_PRELOAD="$lib" "$bin/fdscope-demo" >/dev/null
 mkdir "$work/fleet"
 python3 "$top/bench/make_fleet.py" "$work/template.jsonl" "$work/fleet" "$files" "$records"
-echo "fleet: $files files, $records fd records, $(du -sh "$work/fleet" | cut -f1)"
+echo "== report: fleet of $files files, $records fd records, $(du -sh "$work/fleet" | cut -f1)" >&2
 cat "$work"/fleet/* >/dev/null  # page cache warm, as for any second look
-start=$(date +%s.%N)
-"$build/bin/fdscope" report "$work"/fleet/*.jsonl >/dev/null
-end=$(date +%s.%N)
-awk -v s="$start" -v e="$end" 'BEGIN { printf "fdscope report: %.2f s\n", e - s }'
+times=()
+for _ in $(seq "${RUNS:-3}"); do
+  start=$(date +%s.%N)
+  "$bin/fdscope" report "$work"/fleet/*.jsonl >/dev/null
+  end=$(date +%s.%N)
+  times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
+done
+echo "fdscope report: ${times[*]} s" >&2
+t=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (${#times[@]} + 1) / 2 ))p")
+awk -v f="$files" -v r="$records" -v t="$t" -v g="$target" 'BEGIN {
+  rate = r / t / 1e6
+  printf "report, %d files, %d records|—|%.2f s|%.2fM records/s|%s|\n", f, r, t, rate, \
+    g == "" ? "—" : ">= " g "M records/s: " (rate >= g ? "yes" : "no") }'
