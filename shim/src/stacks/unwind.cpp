@@ -3,8 +3,22 @@
 
 #include <elf.h>
 #include <link.h>
+#include <pthread.h>
 
+#include "platform/sys.h"
 #include "stacks/stack_store.h"
+
+// libunwind's pools of parsed unwind information (libunwind's
+// include/mempool.h: a struct mempool starts with its pthread mutex). They
+// are hidden symbols of the static libunwind linked into this library; only
+// their lock is touched here.
+extern "C" {
+struct UnwMempoolHead {
+  pthread_mutex_t lock;
+};
+extern UnwMempoolHead dwarf_cie_info_pool;
+extern UnwMempoolHead dwarf_reg_state_pool;
+}
 
 // The linker defines this in every ELF output: the shim's own ELF header.
 extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
@@ -12,6 +26,27 @@ extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 namespace fdscope {
 
 uintptr_t g_shim_lo = 0, g_shim_hi = 0;
+
+std::atomic<int> g_unwinding{0};
+std::atomic<bool> g_fork_pending{false};
+
+// Dekker with enter_unwinder: either a capture sees the fork pending and
+// backs out, or the fork sees its count and waits for it to leave.
+void unwind_before_fork() {
+  g_fork_pending.store(true, std::memory_order_seq_cst);
+  for (int i = 0; i < 200000 && g_unwinding.load(std::memory_order_seq_cst) != 0; ++i)
+    sys::yield();
+  // Free now unless a thread stayed in the unwinder beyond the bound;
+  // held across the fork so that the child's copy is consistent.
+  pthread_mutex_lock(&dwarf_cie_info_pool.lock);
+  pthread_mutex_lock(&dwarf_reg_state_pool.lock);
+}
+
+void unwind_after_fork() {
+  pthread_mutex_unlock(&dwarf_reg_state_pool.lock);
+  pthread_mutex_unlock(&dwarf_cie_info_pool.lock);
+  g_fork_pending.store(false, std::memory_order_release);
+}
 
 void unwind_init() {
   const ElfW(Ehdr)* eh = &__ehdr_start;
@@ -25,18 +60,18 @@ void unwind_init() {
   uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
   g_shim_lo = bias + first;
   g_shim_hi = bias + last;
-  // Asked for, but not what this libunwind build gives: libunwind 1.6
-  // honours UNW_CACHE_PER_THREAD only when built with HAVE___THREAD, which
-  // its configure never defines, so the policy stays the global cache (a
-  // lock taken with signals blocked, two sigprocmask calls per frame of the
-  // slow path). Building the per-thread cache in is no fix: it adds 26 KB of
-  // static TLS to every thread, and pthread_create then fails with EINVAL
-  // for threads with small stacks (Node.js has some). The fast path
-  // (unw_backtrace's frame cache) needs neither; the slow path is taken
-  // through frames without unwind tables, such as a signal that landed in
-  // the vDSO.
-  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-  unw_set_cache_size(unw_local_addr_space, 1024, 0);
+  // No register-state cache. libunwind 1.6 has only the global one here
+  // (UNW_CACHE_PER_THREAD needs HAVE___THREAD, which its configure never
+  // defines; building it in adds 26 KB of static TLS a thread, and then
+  // pthread_create fails with EINVAL for Node.js's small-stack threads).
+  // The global cache is held, under a mutex with signals blocked, for the
+  // whole DWARF parse of a frame the trace cache has not seen: a fork while
+  // another thread is in there leaves the child's first such unwind blocked
+  // forever (seen in the fork-storm test). Without it, libunwind takes no
+  // lock for that parse. The fast path, unw_backtrace's per-thread trace
+  // cache, is not affected: it still sees each return address once a
+  // thread.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
   void* warm[4];
   unw_backtrace(warm, 4);
 }
@@ -44,7 +79,9 @@ void unwind_init() {
 unsigned capture_stack(uintptr_t* frames, unsigned max) {
   void* raw[kMaxDepth + kShimFramesMax];
   if (max > kMaxDepth) max = kMaxDepth;
+  if (!enter_unwinder()) return 0;
   int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  leave_unwinder();
   unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
   while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
   unsigned out = 0;

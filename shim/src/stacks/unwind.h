@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <atomic>
+
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -14,6 +16,28 @@ namespace fdscope {
 // One-time set-up: finds the shim's own address range and lets libunwind
 // initialise (it creates an internal pipe then) outside any host call.
 void unwind_init();
+
+// Around fork (pthread_atfork, from track/lifecycle.cpp). While a thread
+// parses unwind tables (libunwind's slow path, for a frame its trace cache
+// has not seen) it holds locks: libunwind's memory pools and glibc's
+// dl_iterate_phdr lock. A fork then leaves the child's first such unwind
+// waiting forever. So a fork waits (bounded) until no other thread is in
+// the unwinder, and captures that begin meanwhile record no stack.
+void unwind_before_fork();
+void unwind_after_fork();
+
+// Threads inside unw_backtrace now, and whether a fork is waiting for them.
+extern std::atomic<int> g_unwinding;
+extern std::atomic<bool> g_fork_pending;
+
+// Entered before an unwind: false (and nothing to undo) while a fork waits.
+inline bool enter_unwinder() {
+  g_unwinding.fetch_add(1, std::memory_order_seq_cst);
+  if (!g_fork_pending.load(std::memory_order_seq_cst)) return true;
+  g_unwinding.fetch_sub(1, std::memory_order_release);
+  return false;
+}
+inline void leave_unwinder() { g_unwinding.fetch_sub(1, std::memory_order_release); }
 
 // Fills frames with up to max return addresses, innermost first, starting
 // at the first frame outside the shim. Returns the number stored.
@@ -35,7 +59,9 @@ constexpr unsigned kShimFramesMax = 8;
 inline uint32_t capture_interned(unsigned max) {
   void* raw[kMaxDepth + kShimFramesMax];
   if (max > kMaxDepth) max = kMaxDepth;
+  if (!enter_unwinder()) return 0;
   int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  leave_unwinder();
   unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
   while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
   n -= skip;

@@ -29,7 +29,22 @@ std::atomic<int> g_owner_pid{0};
 // The forking thread is the child's only thread: state that other threads
 // of the parent held (a slot, the dump lock) is released, and the child
 // writes dumps of its own.
+// A fork from a signal handler that interrupted the library in this very
+// thread (possibly inside libunwind, holding a pool) must not wait for
+// itself: the pools are then left as they are.
+__thread bool t_fork_holds_unwinder __attribute__((tls_model("initial-exec")));
+
+void before_fork() {
+  t_fork_holds_unwinder = thread_state().depth == 0;
+  if (t_fork_holds_unwinder) unwind_before_fork();
+}
+
+void after_fork_parent() {
+  if (t_fork_holds_unwinder) unwind_after_fork();
+}
+
 void after_fork_child() {
+  if (t_fork_holds_unwinder) unwind_after_fork();
   g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
   fd_table().release_all_after_fork();
   site_counts_after_fork(sys::coarse_monotonic_ns(), tracked_open());
@@ -56,7 +71,7 @@ void ensure_init() {
   process_info_init();
   reserve_init();
   triggers_init();
-  pthread_atfork(nullptr, nullptr, after_fork_child);
+  pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   atexit(at_exit);
   g_init_state.store(2, std::memory_order_release);
 }
