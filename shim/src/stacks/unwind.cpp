@@ -76,17 +76,4 @@ void unwind_init() {
   unw_backtrace(warm, 4);
 }
 
-unsigned capture_stack(uintptr_t* frames, unsigned max) {
-  void* raw[kMaxDepth + kShimFramesMax];
-  if (max > kMaxDepth) max = kMaxDepth;
-  if (!enter_unwinder()) return 0;
-  int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
-  leave_unwinder();
-  unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
-  while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
-  unsigned out = 0;
-  for (unsigned i = skip; i < n && out < max; ++i) frames[out++] = reinterpret_cast<uintptr_t>(raw[i]);
-  return out;
-}
-
 }  // namespace fdscope

@@ -39,10 +39,6 @@ inline bool enter_unwinder() {
 }
 inline void leave_unwinder() { g_unwinding.fetch_sub(1, std::memory_order_release); }
 
-// Fills frames with up to max return addresses, innermost first, starting
-// at the first frame outside the shim. Returns the number stored.
-unsigned capture_stack(uintptr_t* frames, unsigned max);
-
 // The shim's own code, [g_shim_lo, g_shim_hi) (set by unwind_init).
 extern uintptr_t g_shim_lo, g_shim_hi;
 

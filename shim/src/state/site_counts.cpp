@@ -23,23 +23,21 @@ struct alignas(64) SiteCounter {
 
 namespace {
 
-using Counter = SiteCounter;
-
 // Twice the stack store's capacity: lost publication races waste ordinals.
 constexpr uint32_t kMaxCounters = 1u << 18;
-std::atomic<Counter*> g_counters{nullptr};
+std::atomic<SiteCounter*> g_counters{nullptr};
 std::atomic<long> g_total_peak{0};
 std::atomic<uint64_t> g_total_peak_ns{0};
 
-Counter* counter(uint32_t stack, bool create) {
+SiteCounter* counter(uint32_t stack, bool create) {
   uint32_t ord = stack_ordinal(stack);
   if (ord == 0 || ord >= kMaxCounters) return nullptr;
-  Counter* all = create ? lazy_map(g_counters, uint64_t(kMaxCounters) * sizeof(Counter))
+  SiteCounter* all = create ? lazy_map(g_counters, uint64_t(kMaxCounters) * sizeof(SiteCounter))
                         : g_counters.load(std::memory_order_acquire);
   return all ? &all[ord] : nullptr;
 }
 
-void raise_peak(Counter& c, int32_t now_open, uint32_t partner, Call call, uint64_t now) {
+void raise_peak(SiteCounter& c, int32_t now_open, uint32_t partner, Call call, uint64_t now) {
   int32_t peak = c.peak.load(std::memory_order_relaxed);
   while (now_open > peak)
     if (c.peak.compare_exchange_weak(peak, now_open, std::memory_order_relaxed)) {
@@ -53,7 +51,7 @@ void raise_peak(Counter& c, int32_t now_open, uint32_t partner, Call call, uint6
 }  // namespace
 
 void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now) {
-  Counter* c = owner ? counter(owner, true) : nullptr;
+  SiteCounter* c = owner ? counter(owner, true) : nullptr;
   if (!c) return;
   if (c->stack.load(std::memory_order_relaxed) != owner)
     c->stack.store(owner, std::memory_order_relaxed);
@@ -61,12 +59,9 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now) {
   raise_peak(*c, open, partner, call, now);
 }
 
-void count_closed(uint32_t owner) {
-  Counter* c = owner ? counter(owner, false) : nullptr;
-  if (c) c->open.fetch_sub(1, std::memory_order_relaxed);
-}
-
 SiteCounter* site_counter(uint32_t owner) { return owner ? counter(owner, false) : nullptr; }
+
+void count_closed(uint32_t owner) { count_closed(site_counter(owner)); }
 
 bool wants_close_stacks(const SiteCounter* c) {
   return c && c->close_stacks.load(std::memory_order_relaxed);
@@ -76,13 +71,8 @@ void count_closed(SiteCounter* c) {
   if (c) c->open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool wants_close_stacks(uint32_t owner) {
-  Counter* c = owner ? counter(owner, false) : nullptr;
-  return c && c->close_stacks.load(std::memory_order_relaxed);
-}
-
 void want_close_stacks(uint32_t owner) {
-  if (Counter* c = owner ? counter(owner, true) : nullptr)
+  if (SiteCounter* c = owner ? counter(owner, true) : nullptr)
     c->close_stacks.store(true, std::memory_order_relaxed);
 }
 
@@ -97,11 +87,11 @@ size_t peak_candidates() {
 }
 
 size_t collect_peaks(StackPeak* out, size_t max) {
-  Counter* all = g_counters.load(std::memory_order_acquire);
+  SiteCounter* all = g_counters.load(std::memory_order_acquire);
   if (!all) return 0;
   size_t n = 0;
   for (uint32_t ord = 1; ord <= peak_candidates() && n < max; ++ord) {
-    Counter& c = all[ord];
+    SiteCounter& c = all[ord];
     int32_t peak = c.peak.load(std::memory_order_relaxed);
     int32_t open = c.open.load(std::memory_order_relaxed);
     uint32_t stack = c.stack.load(std::memory_order_relaxed);
@@ -133,10 +123,10 @@ TotalPeak total_peak() {
 void site_counts_after_fork(uint64_t now, long open) {
   g_total_peak.store(open, std::memory_order_relaxed);
   g_total_peak_ns.store(now, std::memory_order_relaxed);
-  Counter* all = g_counters.load(std::memory_order_relaxed);
+  SiteCounter* all = g_counters.load(std::memory_order_relaxed);
   if (!all) return;
   for (uint32_t ord = 1; ord <= peak_candidates(); ++ord) {
-    Counter& c = all[ord];
+    SiteCounter& c = all[ord];
     if (c.stack.load(std::memory_order_relaxed) == 0) continue;
     int32_t open = c.open.load(std::memory_order_relaxed);
     c.peak.store(open > 0 ? open : 0, std::memory_order_relaxed);

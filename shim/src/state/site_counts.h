@@ -32,12 +32,12 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now_mono
 // A descriptor that counted for `owner` was closed.
 void count_closed(uint32_t owner);
 
-// Whether closes of descriptors counted for `owner` record whole stacks
-// (the site has had a double close), and asking for it.
-bool wants_close_stacks(uint32_t owner);
+// Asks that closes of descriptors counted for `owner` record whole stacks
+// (the site has had a double close).
 void want_close_stacks(uint32_t owner);
 
-// The same for a close that needs both, looking the stack up once.
+// For a close, which needs both answers: the stack's counter, looked up
+// once; whether its closes record whole stacks; the close itself.
 struct SiteCounter;
 SiteCounter* site_counter(uint32_t owner);  // nullptr: none (yet)
 bool wants_close_stacks(const SiteCounter* c);
