@@ -248,6 +248,12 @@ class Grouper {
 
 }  // namespace
 
+std::vector<std::pair<std::string, long>> by_count(const std::map<std::string, long>& counts) {
+  std::vector<std::pair<std::string, long>> v(counts.begin(), counts.end());
+  std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  return v;
+}
+
 size_t open_site_count(const SiteReport& r) {
   size_t n = 0;
   while (n < r.sites.size() && r.sites[n].count > 0) ++n;

@@ -102,6 +102,10 @@ struct GroupOptions {
 // native stack. A site's frames are those of the first descriptor seen.
 SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions options = {});
 
+// A site's counts (kinds, targets, executables), largest first; equal
+// counts in name order.
+std::vector<std::pair<std::string, long>> by_count(const std::map<std::string, long>& counts);
+
 // The sites of r that hold descriptors at the dumps: they come first.
 size_t open_site_count(const SiteReport& r);
 

@@ -17,6 +17,10 @@ std::string frame_location(const ReportFrame& f) {
   return fmt::format("{}:{}", f.file, f.line);
 }
 
+std::string frame_module_offset(const ReportFrame& f) {
+  return fmt::format("{}+0x{:x}", f.module.substr(f.module.rfind('/') + 1), f.offset);
+}
+
 std::string printable(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {

@@ -17,6 +17,9 @@ std::string frame_function(const ReportFrame& f);
 // when unknown.
 std::string frame_location(const ReportFrame& f);
 
+// A native frame's "module+0xoffset", the module by its base name.
+std::string frame_module_offset(const ReportFrame& f);
+
 // Text from dumps (file names, function names) may hold control characters:
 // shown escaped, so they can neither break lines nor drive the terminal.
 std::string printable(const std::string& s);

@@ -17,14 +17,7 @@ namespace {
 std::string origin_of(const ReportFrame& f) {
   if (f.is_lang()) return common::lang_name(f.lang);
   if (f.module.empty()) return fmt::format("0x{:x}", f.addr);
-  return fmt::format("{}+0x{:x}", f.module.substr(f.module.rfind('/') + 1), f.offset);
-}
-
-template <typename Map>
-std::vector<std::pair<std::string, long>> by_count(const Map& m) {
-  std::vector<std::pair<std::string, long>> v(m.begin(), m.end());
-  std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
-  return v;
+  return frame_module_offset(f);
 }
 
 Json site_row(const ReportSite& s) {

@@ -25,7 +25,7 @@ std::string folded_name(const ReportFrame& f) {
   } else if (f.module.empty()) {
     name = "[jit]";
   } else {
-    name = fmt::format("{}+0x{:x}", f.module.substr(f.module.rfind('/') + 1), f.offset);
+    name = frame_module_offset(f);
   }
   std::replace(name.begin(), name.end(), ';', ':');
   return name;

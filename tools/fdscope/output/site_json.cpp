@@ -34,11 +34,8 @@ Json frame_json(const ReportFrame& f) {
 void add_site_fields(Json& site, const ReportSite& s) {
   site["kinds"] = Json::object();
   for (auto& [k, n] : s.kinds) site["kinds"][k] = n;
-  std::vector<std::pair<std::string, long>> targets(s.targets.begin(), s.targets.end());
-  std::stable_sort(targets.begin(), targets.end(),
-                   [](auto& a, auto& b) { return a.second > b.second; });
   site["targets"] = Json::array();
-  for (auto& [t, n] : targets) site["targets"].push_back({{"target", t}, {"count", n}});
+  for (auto& [t, n] : by_count(s.targets)) site["targets"].push_back({{"target", t}, {"count", n}});
   site["oldest_ms"] = s.oldest_ms;
   site["newest_ms"] = s.newest_ms;
   site["peak"] = s.peak;

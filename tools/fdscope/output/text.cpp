@@ -21,20 +21,11 @@ struct Style {
   const char *bold, *red, *dim, *reset;
 };
 
-std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
 std::string age(int64_t ms) {
   if (ms < 1000) return fmt::format("{}ms", ms);
   if (ms < 120000) return fmt::format("{:.1f}s", ms / 1000.0);
   if (ms < 7200000) return fmt::format("{:.1f}min", ms / 60000.0);
   return fmt::format("{:.1f}h", ms / 3600000.0);
-}
-
-template <typename Map>
-std::vector<std::pair<std::string, long>> by_count(const Map& m) {
-  std::vector<std::pair<std::string, long>> v(m.begin(), m.end());
-  std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
-  return v;
 }
 
 // "(js)", "(python)", "(leaky+0x12a8)", "(0x7f.. (JIT or unknown code))",
@@ -43,7 +34,7 @@ std::string origin(const ReportFrame& f) {
   if (f.is_lang()) return common::lang_name(f.lang);
   if (f.inlined) return "inlined";
   if (f.module.empty()) return fmt::format("0x{:x} (JIT or unknown code)", f.addr);
-  return fmt::format("{}+0x{:x}", basename_of(f.module), f.offset);
+  return frame_module_offset(f);
 }
 
 void print_frame(std::FILE* out, size_t n, const ReportFrame& f, const Style& st) {
