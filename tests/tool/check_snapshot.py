@@ -19,7 +19,16 @@ and a pipe, prints "ready" and sleeps. Checked:
 - a pid that does not exist: exit 1, one line;
 - output=stderr: exit 1, one line saying the dump goes to the process's
   stderr (where it does go); signal=0: exit 1, one line;
-- a process that ignores the signal: exit 1 after --timeout 1, one line;
+- a process that installed its own handler for the signal (nginx takes
+  SIGUSR2 for a binary upgrade): exit 1 at once, one line, and the
+  program's handler never runs; one that started with the signal ignored
+  by its parent: the same; one that blocks the signal in every thread:
+  exit 1 after --timeout 1, one line;
+- a process that publishes no state (it closed the library's descriptor):
+  exit 1, one line naming --force, not signalled; with --force the dump is
+  found from the process's environment;
+- a dump the process could not write where it was told (it dropped
+  privileges) is found where it fell back to;
 - bad arguments: exit 2.
 """
 
@@ -222,13 +231,84 @@ def check(ck, tmp, args):
         ck.expect(s.alive(), "signal=0: the process was not signalled")
         s.stop()
 
-        # --- the signal is ignored: time-out -------------------------------------------
-        s = start(["/bin/sh", "-c", 'trap "" USR2; echo ready; while :; do sleep 0.1; done'],
+        # --- a fork child publishes its own state ---------------------------------------
+        child_file = os.path.join(tmp, "child.pid")
+        forker = ("import os, time\n"
+                  "pid = os.fork()\n"
+                  "if pid == 0:\n    time.sleep(60)\n    os._exit(0)\n"
+                  "open(%r, 'w').write(str(pid))\nprint('ready', flush=True)\ntime.sleep(60)\n" % child_file)
+        s = start([sys.executable, "-c", forker],
+                  toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % dumps), "forker")
+        child = int(open(child_file).read())
+        for pid, what in ((child, "the fork child"), (s.pid, "its parent")):
+            r = snapshot("--timeout", "10", str(pid))
+            ck.expect_equal(r.stderr, "fdscope: dump 1 of process %d in %s\n"
+                            % (pid, os.path.join(dumps, "fdscope.%d.jsonl" % pid)),
+                            "snapshot of %s: its own dump 1, in its own file" % what, r.describe())
+        s.stop()
+
+        # --- the program took the signal: not sent --------------------------------------
+        got = os.path.join(tmp, "handler-ran")
+        s = start(["/bin/sh", "-c", 'trap "echo ran > %s" USR2; echo ready; while :; do sleep 0.1; done' % got],
+                  toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % dumps), "handled")
+        r = snapshot("--timeout", "1", str(s.pid))
+        one_line(r, 1, "handles SIGUSR2 itself", "snapshot of a process with its own SIGUSR2 handler")
+        ck.expect(r.elapsed < 1.0, "refused at once, without waiting (%.2f s)" % r.elapsed)
+        time.sleep(0.3)
+        ck.expect(not os.path.exists(got) and s.alive(), "the program's own handler never ran")
+        s.stop()
+
+        s = start(["/bin/sh", "-c", 'trap "" USR2; exec %s sleep %s' % (args.program, work)],
                   toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % dumps), "ignored")
         r = snapshot("--timeout", "1", str(s.pid))
-        one_line(r, 1, "no dump", "snapshot of a process that ignores the signal, --timeout 1")
+        one_line(r, 1, "started with SIGUSR2 ignored or handled",
+                 "snapshot of a process whose parent left SIGUSR2 ignored")
+        s.stop()
+
+        # --- the signal is blocked: time-out ---------------------------------------------
+        blocker = ("import signal, sys, time\n"
+                   "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])\n"
+                   "print('ready', flush=True)\ntime.sleep(60)\n")
+        s = start([sys.executable, "-c", blocker],
+                  toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % dumps), "blocked")
+        r = snapshot("--timeout", "1", str(s.pid))
+        one_line(r, 1, "no dump", "snapshot of a process that blocks the signal, --timeout 1")
         ck.expect(1.0 <= r.elapsed < 5.0, "the time-out took about 1 s (%.2f s)" % r.elapsed)
         s.stop()
+
+        # --- no published state: only --force signals ------------------------------------
+        s = start([args.program, "close-all-then-sleep", work],
+                  toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % dumps), "closer")
+        r = snapshot("--timeout", "5", str(s.pid))
+        one_line(r, 1, "--force", "snapshot of a process that closed the library's descriptors")
+        ck.expect(s.alive(), "without --force the process was not signalled")
+        r = snapshot("--force", "--timeout", "10", str(s.pid))
+        ck.expect_equal(r.stderr, "fdscope: dump 1 of process %d in %s\n"
+                        % (s.pid, os.path.join(dumps, "fdscope.%d.jsonl" % s.pid)),
+                        "--force: the dump is found from the process's environment", r.describe())
+        s.stop()
+
+        # --- the dump fell back: found where it went -------------------------------------
+        if os.getuid() == 0:
+            ro = os.path.join(tmp, "ro")
+            os.mkdir(ro, 0o555)
+            os.chmod(tmp, 0o755)
+            fallback_dir = os.path.join(tmp, "fallback")
+            os.mkdir(fallback_dir)
+            os.chmod(fallback_dir, 0o777)
+            work_nobody = os.path.join(fallback_dir, "work")
+            os.mkdir(work_nobody)
+            os.chmod(work_nobody, 0o777)
+            env_nobody = toollib.preload_env(tmp, args.shim, "log=none:output=%s/fdscope.%%p.jsonl" % ro)
+            env_nobody["TMPDIR"] = fallback_dir
+            s = start(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", args.program, "sleep",
+                       work_nobody], env_nobody, "nobody")
+            r = snapshot("--timeout", "10", str(s.pid))
+            fell = os.path.join(fallback_dir, "fdscope.%d.jsonl" % s.pid)
+            ck.expect_equal(r.stderr, "fdscope: dump 1 of process %d in %s\n" % (s.pid, fell),
+                            "a dump that fell back to $TMPDIR is found there", r.describe())
+            ck.expect("make_notify_pipe" in r.stdout, "the fallen-back dump is reported", r.describe())
+            s.stop()
 
         # --- bad arguments ---------------------------------------------------------------
         for argv, what in (([], "no pid"), (["abc"], "pid abc"), (["--timeout", "x", "1"], "--timeout x"),

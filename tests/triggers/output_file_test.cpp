@@ -94,10 +94,13 @@ TEST(OutputFile, MissingDirectoryCostsOneStderrLine) {
   EXPECT_FALSE(std::filesystem::exists(tmp.join("missing")));
 }
 
-// Run as nobody when the tests run as root (root writes anywhere).
-TEST(OutputFile, ReadOnlyDirectoryCostsOneStderrLine) {
+// A process that can no longer write where it was told (a worker that
+// dropped privileges: nginx's run as nobody) falls back to a private file
+// in its $TMPDIR, and says so in one line naming both files. Run as nobody
+// when the tests run as root (root writes anywhere).
+TEST(OutputFile, RefusedDirectoryFallsBackToTmpdirAndSaysWhere) {
   TempDir tmp;
-  chmod(tmp.path().c_str(), 0755);
+  chmod(tmp.path().c_str(), 0777);
   const std::string ro = tmp.join("ro");
   ASSERT_EQ(mkdir(ro.c_str(), 0555), 0);
   chmod(ro.c_str(), 0555);
@@ -105,9 +108,38 @@ TEST(OutputFile, ReadOnlyDirectoryCostsOneStderrLine) {
   Result r = run_three(tmp, "output=" + path, nullptr, true);
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, kProgramOut);
-  EXPECT_EQ(r.err, "fdscope: pid " + std::to_string(r.pid) + ": cannot write dump to " + path +
-                       ": permission denied\n");
+  const std::string fallback = default_path(tmp, r.pid);
+  auto all = lines(r.err);
+  ASSERT_EQ(all.size(), 2u) << r.err;
+  EXPECT_EQ(all[0], "fdscope: pid " + std::to_string(r.pid) +
+                        " dump 1 (threshold): 6 open of limit 200, 3 tracked -> " + fallback +
+                        " (cannot write to " + path + ": permission denied)");
   EXPECT_TRUE(std::filesystem::is_empty(ro));
+  expect_threshold_dump_in(fallback, r.pid);
+  struct stat st{};
+  ASSERT_EQ(stat(fallback.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, getuid() == 0 ? 65534u : getuid()) << "the dump is the process's own";
+}
+
+// $TMPDIR refused as well: /tmp.
+TEST(OutputFile, RefusedDirectoryAndTmpdirFallBackToSlashTmp) {
+  if (getuid() != 0) GTEST_SKIP() << "needs root to run the program as nobody";
+  TempDir tmp;
+  chmod(tmp.path().c_str(), 0755);
+  const std::string path = tmp.join("dump.jsonl");
+  Result r = run_three(tmp, "output=" + path, nullptr, true);
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out, kProgramOut);
+  auto first = lines(r.err).at(0);
+  const std::string head = "fdscope: pid " + std::to_string(r.pid) +
+                           " dump 1 (threshold): 6 open of limit 200, 3 tracked -> ";
+  ASSERT_EQ(first.rfind(head, 0), 0u) << r.err;
+  const std::string rest = first.substr(head.size());
+  const std::string fallback = rest.substr(0, rest.find(' '));
+  EXPECT_EQ(fallback.rfind("/tmp/fdscope." + std::to_string(r.pid) + ".jsonl", 0), 0u) << first;
+  EXPECT_EQ(rest.substr(fallback.size()), " (cannot write to " + path + ": permission denied)");
+  expect_threshold_dump_in(fallback, r.pid);
+  std::filesystem::remove(fallback);
 }
 
 // A symlink planted at the default path (a predictable name in a shared

@@ -91,9 +91,9 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
       now_mono > rec.mono_ns ? (now_mono - rec.mono_ns) / 1000000 : 0;
   log_report(fd, rec, second, second_tid, sym, since_ms);
 
-  bool close_after = false;
-  char path[kPathMax];
-  int out = output_open(nullptr, &close_after, path, sizeof(path));
+  OutputTarget target;
+  int out = output_open(nullptr, &target);
+  const bool close_after = target.close_after;
   char* buf = scratch.alloc<char>(16 * 1024);
   if (out >= 0 && buf) {
     JsonWriter w(out, buf, 16 * 1024);

@@ -25,6 +25,7 @@
 #include "util/json_writer.h"
 #include "dump/output_file.h"
 #include "dump/process_info.h"
+#include "dump/published_state.h"
 #include "util/scratch.h"
 #include "dump/summary.h"
 #include "symbolize/symbolizer.h"
@@ -154,8 +155,9 @@ void report_open_failure(const char* path, int err) {
   log_line_stderr(line.c_str());
 }
 
+// path receives where the dump went (or was meant to go).
 int write_dump_locked(Reason reason, const char* path_override, const char* trigger,
-                      unsigned seq) {
+                      unsigned seq, char (&path)[kPathMax]) {
   const DumpClock now{sys::coarse_monotonic_ns(), sys::realtime_ns()};
   struct rlimit lim{};
   sys::ops.getrlimit_nofile(&lim);
@@ -168,14 +170,15 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   resolve_frames(scratch, snap.stacks, sym);
   gather_process_facts(scratch, facts);
 
-  bool close_after = false;
-  char path[kPathMax] = "";
-  int out = output_open(path_override, &close_after, path, sizeof(path));
+  OutputTarget target;
+  int out = output_open(path_override, &target);
+  memcpy(path, target.path, sizeof(path));
   if (out < 0) {
     report_open_failure(path, out);
     sym.release();
     return out;
   }
+  const bool close_after = target.close_after;
   if (close_after) add_own_fd(out);
   char* buf = scratch.alloc<char>(64 * 1024);
   JsonWriter w(out, buf, buf ? 64 * 1024 : 0);
@@ -201,7 +204,8 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   }
   int err = w.error();
   if (tallying) {
-    const SiteTally::Facts f{reason, seq, snap.count, snap.tracked, lim.rlim_cur, path, err};
+    const SiteTally::Facts f{reason, seq,  snap.count, snap.tracked,         lim.rlim_cur,
+                             path,   err, target.refused, target.refused_error};
     tally.write_log(f, sym);
     if (options().metrics == Metrics::kEmf) tally.write_emf(f, sym);
   }
@@ -229,8 +233,10 @@ int write_dump(Reason reason, const char* path, const char* trigger) {
   if (!try_lock_output()) return -EBUSY;
   if (automatic) g_automatic.fetch_add(1);
   unsigned seq = g_seq.fetch_add(1) + 1;
-  int r = write_dump_locked(reason, path, trigger, seq);
+  char where[kPathMax] = "";
+  int r = write_dump_locked(reason, path, trigger, seq, where);
   reserve_restore();
+  state_dump_written(seq, reason, where, r);
   unlock_output();
   return r;
 }

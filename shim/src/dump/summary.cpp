@@ -140,12 +140,18 @@ void SiteTally::write_log(const Facts& f, const Symbolizer& sym) const {
   } else {
     head.add(" -> ").add(f.path);
   }
+  if (f.refused_error) {
+    head.add(" (cannot write to ").add(f.refused).add(": ").add(errno_text(-f.refused_error));
+    head.add(")");
+  }
   head.add("\n");
-  // A failure is said on stderr whatever `log` says, as one line.
-  if (f.error) log_line_stderr(head.c_str());
+  // A failure, or a dump not where it was asked for, is said on stderr
+  // whatever `log` says, as one line.
+  const bool surprising = f.error || f.refused_error;
+  if (surprising) log_line_stderr(head.c_str());
   LogSink log;
   if (!log.enabled()) return;
-  if (!f.error || !log.is_stderr()) log.write(head);
+  if (!surprising || !log.is_stderr()) log.write(head);
 
   // Top sites by count: a selection pass per rank (k is tiny).
   size_t shown[kTopSites] = {};  // site index + 1

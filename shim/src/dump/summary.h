@@ -33,6 +33,8 @@ class SiteTally {
     uint64_t limit;
     const char* path;  // where the dump went (or was to go)
     int error;         // 0, or -errno of a write failure
+    const char* refused;  // the configured file, when the dump fell back
+    int refused_error;    // its -errno, or 0: no fallback
   };
   void write_log(const Facts& facts, const Symbolizer& sym) const;
   // metrics=emf: one CloudWatch Embedded Metric Format line on stderr (a

@@ -13,6 +13,8 @@ namespace fdscope {
 namespace {
 
 std::atomic<int> g_reserve{-1};
+std::atomic<bool> g_reserve_is_memfd{false};
+const char* g_name = "";
 // The soft limit the program had before a dump raised it (0: not raised),
 // and the value the dump set, so that a limit the program changed meanwhile
 // is left alone.
@@ -24,9 +26,37 @@ rlimit current_limit() {
   return lim;
 }
 
+long open_reserve(bool* memfd) {
+  long fd = sys::ops.memfd(g_name);
+  *memfd = fd >= 0;
+  if (fd < 0) fd = sys::ops.openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+  return fd;
+}
+
 }  // namespace
 
-void reserve_init() { reserve_restore(); }
+void reserve_init(const char* name) {
+  g_name = name;
+  reserve_restore();
+}
+
+int reserve_memfd() {
+  int fd = g_reserve.load(std::memory_order_acquire);
+  return fd >= 0 && g_reserve_is_memfd.load(std::memory_order_relaxed) && is_own_fd(fd) ? fd : -1;
+}
+
+void reserve_after_fork() {
+  int fd = reserve_memfd();
+  if (fd < 0) return;
+  bool memfd = false;
+  long fresh = open_reserve(&memfd);
+  // dup3 replaces the inherited description in one step: the number stays
+  // taken throughout. Failing that, the child must not write into the
+  // parent's state: it holds the reserve as a plain descriptor.
+  bool replaced = fresh >= 0 && sys::ops.dup_onto((int)fresh, fd) >= 0;
+  g_reserve_is_memfd.store(replaced && memfd);
+  if (fresh >= 0) sys::ops.close((int)fresh);
+}
 
 void reserve_restore() {
   if (g_raised_soft) {
@@ -49,7 +79,8 @@ void reserve_restore() {
     drop_own_fd(cur);
     sys::ops.close(cur);
   }
-  long fd = sys::ops.openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+  bool memfd = false;
+  long fd = open_reserve(&memfd);
   if (fd < 0) return;
   // The top slot, or none: a reserve at a low number would shift the
   // program's numbering.
@@ -57,6 +88,7 @@ void reserve_restore() {
   if (high != fd) sys::ops.close((int)fd);
   if (high < 0) return;
   add_own_fd((int)high);
+  g_reserve_is_memfd.store(memfd, std::memory_order_relaxed);
   g_reserve.store((int)high, std::memory_order_release);
 }
 

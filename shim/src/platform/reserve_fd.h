@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: MIT
 // A descriptor held in reserve so that a dump can be written at the moment
 // it matters most: when the process has no descriptor left (EMFILE). It is
-// /dev/null, close-on-exec, kept at the top of the soft limit (so the
-// program's numbering is unchanged; the program can open one descriptor
-// fewer), and closed only to let the dump open its files, then taken again.
+// close-on-exec, kept at the top of the soft limit (so the program's
+// numbering is unchanged; the program can open one descriptor fewer), and
+// closed only to let the dump open its files, then taken again.
+//
+// It is a memfd named `name` (common/process_state.h: the library's
+// published state is its content), or /dev/null where memfd_create is
+// refused (a seccomp filter, a kernel before 3.17).
 #pragma once
 
 namespace fdscope {
 
-void reserve_init();
+void reserve_init(const char* name);
+
+// The reserve's number, or -1 when none is held (given up for a dump,
+// closed by the program) or it is /dev/null.
+int reserve_memfd();
+
+// In a fork child: the inherited reserve is the parent's open file; the
+// child takes a memfd of its own at the same number.
+void reserve_after_fork();
 
 // Makes room for one more descriptor of the dump's, after an open failed
 // with EMFILE/ENFILE: first by giving up the reserve; if that cannot help

@@ -60,13 +60,20 @@ void* do_map_file(int fd, size_t len) {
   return raw_failed(r) ? nullptr : (void*)r;
 }
 
+long do_memfd(const char* name) { return raw_syscall(SYS_memfd_create, name, MFD_CLOEXEC); }
+long do_pwrite(int fd, const void* buf, size_t len, long offset) {
+  return raw_syscall(SYS_pwrite64, fd, buf, len, offset);
+}
+long do_dup_onto(int fd, int target) { return raw_syscall(SYS_dup3, fd, target, O_CLOEXEC); }
+
 }  // namespace
 
 FDSCOPE_OPS_CONST Ops ops = {do_openat,      do_close,        do_read,      do_write,
            do_readlinkat,  do_fstat,        do_getdents64, do_dup_at_least,
            do_getsockopt,  do_getsockname,  do_getpeername, do_getrlimit_nofile,
            do_setrlimit_nofile,
-           do_uname,       do_map,          do_unmap,     do_map_file};
+           do_uname,       do_map,          do_unmap,     do_map_file,
+           do_memfd,       do_pwrite,       do_dup_onto};
 
 int gettid() { return (int)raw_syscall(SYS_gettid); }
 int getpid() { return (int)raw_syscall(SYS_getpid); }

@@ -44,6 +44,9 @@ struct Ops {
   void* (*map)(size_t len);  // anonymous read-write pages, nullptr on failure
   long (*unmap)(void* addr, size_t len);
   void* (*map_file)(int fd, size_t len);  // read-only private file mapping
+  long (*memfd)(const char* name);         // memfd_create(name, MFD_CLOEXEC)
+  long (*pwrite)(int fd, const void* buf, size_t len, long offset);
+  long (*dup_onto)(int fd, int target);    // dup3(fd, target, O_CLOEXEC)
 };
 
 #ifdef FDSCOPE_TESTING

@@ -13,6 +13,7 @@ namespace fdscope {
 namespace {
 
 Options g_options;
+char g_text[1024];
 
 struct SignalName {
   const char* name;
@@ -176,8 +177,15 @@ void load_options() {
     text = nullptr;
   }
   parse_options(text, &g_options, to_stderr);
+  if (text) {
+    size_t n = strnlen(text, sizeof(g_text) - 1);
+    memcpy(g_text, text, n);
+    g_text[n] = 0;
+  }
 }
 
 const Options& options() { return g_options; }
+
+const char* options_text() { return g_text; }
 
 }  // namespace fdscope

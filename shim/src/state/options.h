@@ -45,4 +45,8 @@ void load_options();
 
 const Options& options();
 
+// The option text the library started with ("" when none), cut at 1 KiB:
+// published for `fdscope snapshot` (track/published_state.h).
+const char* options_text();
+
 }  // namespace fdscope

@@ -9,6 +9,8 @@
 #include "dump/dump.h"
 #include "dump/output_file.h"
 #include "dump/process_info.h"
+#include "dump/published_state.h"
+#include "fdscope_common/process_state.h"
 #include "lang/lang.h"
 #include "platform/reserve_fd.h"
 #include "platform/sys.h"
@@ -46,6 +48,8 @@ void after_fork_parent() {
 void after_fork_child() {
   if (t_fork_holds_unwinder) unwind_after_fork();
   g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
+  reserve_after_fork();
+  state_after_fork();
   fd_table().release_all_after_fork();
   site_counts_after_fork(sys::coarse_monotonic_ns(), tracked_open());
   thread_state_after_fork();
@@ -69,8 +73,9 @@ void ensure_init() {
   unwind_init();
   output_init();
   process_info_init();
-  reserve_init();
+  reserve_init(common::kStateName);
   triggers_init();
+  state_publish();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   atexit(at_exit);
   g_init_state.store(2, std::memory_order_release);

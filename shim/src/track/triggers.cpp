@@ -10,6 +10,7 @@
 #include "dump/dump.h"
 #include "platform/sys.h"
 #include "state/options.h"
+#include "dump/published_state.h"
 
 namespace fdscope {
 namespace {
@@ -68,7 +69,10 @@ void install_signal_handler() {
   // wants a few kilobytes of stack (its bulk lives in mapped scratch).
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(sig, &sa, nullptr) == 0) g_signal_ours.store(true);
+  if (sigaction(sig, &sa, nullptr) == 0) {
+    g_signal_ours.store(true);
+    state_set_signal_owner("library");
+  }
 }
 
 }  // namespace
@@ -129,6 +133,7 @@ SigDecision filter_sigaction(int sig, const struct sigaction* act, struct sigact
   }
   // The program's own handler (or SIG_IGN) takes precedence.
   g_signal_ours.store(false);
+  state_set_signal_owner("program");
   return SigDecision::kInstall;
 }
 

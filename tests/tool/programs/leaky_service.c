@@ -19,6 +19,9 @@
  *   leaky_service grow DIR B MS    the same, sleeping MS ms after each dump
  *   leaky_service sleep DIR        leaks 2 cache files and a pipe, prints
  *                                  "ready", sleeps (at most 60 s)
+ *   leaky_service close-all-then-sleep DIR
+ *                                  closes every descriptor above 2, as
+ *                                  daemons do at start-up, then as sleep
  *   leaky_service files PATH N P   N open()s of PATH and P pipes; exit 0
  *   leaky_service chatter N        writes N lines to stdout; leaks nothing
  *
@@ -168,6 +171,12 @@ static int run_sleep(const char* dir) {
   return 0;
 }
 
+static int run_close_all_then_sleep(const char* dir) {
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = 3; fd < max; ++fd) close((int)fd);
+  return run_sleep(dir);
+}
+
 static int run_files(const char* path, int n, int pipes) {
   int fds[2];
   for (int i = 0; i < n; ++i) open_cache_file(path);
@@ -189,8 +198,9 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "sigterm") && argc == 2) return run_sigterm();
   if (!strcmp(mode, "grow") && (argc == 4 || argc == 5)) return run_grow(argv[2], atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0); /* @line:main->run_grow */
   if (!strcmp(mode, "sleep") && argc == 3) return run_sleep(argv[2]); /* @line:main->run_sleep */
+  if (!strcmp(mode, "close-all-then-sleep") && argc == 3) return run_close_all_then_sleep(argv[2]);
   if (!strcmp(mode, "files") && argc == 5) return run_files(argv[2], atoi(argv[3]), atoi(argv[4]));
   if (!strcmp(mode, "chatter") && argc == 3) return run_chatter(atoi(argv[2]));
-  fprintf(stderr, "usage: leaky_service golden|exit|leak-exit|sigterm|grow|sleep|files|chatter ...\n");
+  fprintf(stderr, "usage: leaky_service golden|exit|leak-exit|sigterm|grow|sleep|close-all-then-sleep|files|chatter ...\n");
   return 2;
 }

@@ -19,7 +19,7 @@ void usage(std::FILE* out) {
              "      report dumps by call site\n"
              "  diff [--top N] [--format text|json] OLD NEW | FILE\n"
              "      call sites that grew\n"
-             "  snapshot [--timeout S] [--format text|json|folded] PID\n"
+             "  snapshot [--timeout S] [--format text|json|folded] [--force] PID\n"
              "      dump a running process and report it\n"
              "  version\n"
              "      print the version\n"

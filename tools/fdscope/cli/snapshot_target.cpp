@@ -88,6 +88,17 @@ bool check_process(long pid, const std::string& maps, const Options& options) {
 
 }  // namespace
 
+bool library_loaded(long pid) {
+  std::string maps;
+  const std::string path = fmt::format("/proc/{}/maps", pid);
+  if (!read_file(path, &maps)) {
+    fmt::print(stderr, "{}: cannot read {}: {}\n", kWho, path,
+               errno == ENOENT ? "no such process" : std::strerror(errno));
+    return false;
+  }
+  return check_process(pid, maps, Options{});
+}
+
 bool find_snapshot_target(long pid, SnapshotTarget* t, bool* to_stderr) {
   *to_stderr = false;
   const std::string proc = fmt::format("/proc/{}", pid);

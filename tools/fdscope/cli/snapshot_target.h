@@ -19,6 +19,9 @@ struct SnapshotTarget {
   std::string name_template;  // the file name's template (%p, %t) in dir
 };
 
+// Whether process pid has libfdscope.so mapped; says why not on stderr.
+bool library_loaded(long pid);
+
 // Fills *t for process pid; on failure says why on stderr and returns
 // false. `to_stderr` is set when the process writes dumps to its stderr
 // (the caller may still signal it).
