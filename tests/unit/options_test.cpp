@@ -32,7 +32,7 @@ bool same(const Options& a, const Options& b) {
          a.depth == b.depth && a.on_emfile == b.on_emfile && a.at_exit == b.at_exit &&
          a.action == b.action && a.max_dumps == b.max_dumps &&
          a.double_close == b.double_close && a.metrics == b.metrics &&
-         a.lang == b.lang;
+         a.lang == b.lang && a.redact_argv == b.redact_argv && a.redact_paths == b.redact_paths;
 }
 
 TEST(Options, DefaultsMatchTheSpec) {
@@ -56,6 +56,8 @@ TEST(Options, DefaultsMatchTheSpec) {
     EXPECT_EQ(o.double_close, DoubleClose::kReport);
     EXPECT_EQ(o.metrics, Metrics::kNone);
     EXPECT_EQ(o.lang, LangMode::kAuto);
+    EXPECT_FALSE(o.redact_argv);
+    EXPECT_FALSE(o.redact_paths);
   }
 }
 
@@ -180,6 +182,41 @@ TEST(Options, ItemWithoutValueIsReported) {
   EXPECT_EQ(o.depth, 9u);
   ASSERT_EQ(g_errors.size(), 1u);
   EXPECT_NE(g_errors[0].find("'at_exit'"), std::string::npos) << g_errors[0];
+}
+
+// A list value goes on after ',' (and only ','): redact=argv,paths.
+TEST(Options, RedactTakesAListAfterCommas) {
+  Options o = parse("redact=argv,paths:depth=9");
+  EXPECT_TRUE(o.redact_argv);
+  EXPECT_TRUE(o.redact_paths);
+  EXPECT_EQ(o.depth, 9u);
+  EXPECT_TRUE(g_errors.empty());
+
+  o = parse("redact=paths");
+  EXPECT_FALSE(o.redact_argv);
+  EXPECT_TRUE(o.redact_paths);
+
+  o = parse("redact=argv,paths,redact=none");
+  EXPECT_FALSE(o.redact_argv || o.redact_paths);
+
+  // After ':' a bare word is an item of its own, without a value.
+  o = parse("redact=argv:paths");
+  EXPECT_TRUE(o.redact_argv);
+  EXPECT_FALSE(o.redact_paths);
+  ASSERT_EQ(g_errors.size(), 1u);
+  EXPECT_NE(g_errors[0].find("option without a value 'paths'"), std::string::npos) << g_errors[0];
+
+  o = parse("redact=argv,hostname");
+  EXPECT_TRUE(o.redact_argv);
+  ASSERT_EQ(g_errors.size(), 1u);
+  EXPECT_NE(g_errors[0].find("bad value for option 'redact=hostname'"), std::string::npos)
+      << g_errors[0];
+
+  // The list ends at the next key=value.
+  o = parse("redact=argv,depth=3,paths");
+  EXPECT_FALSE(o.redact_paths);
+  EXPECT_EQ(o.depth, 3u);
+  ASSERT_EQ(g_errors.size(), 1u);
 }
 
 TEST(Options, ErrorLinesAreSingleCompleteLines) {

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "platform/sys.h"
+#include "state/options.h"
 #include "stacks/blob_store.h"
 #include "util/text.h"
 
@@ -38,6 +39,8 @@ class Out {
   size_t cap_;
   size_t len_ = 0;
 };
+
+constexpr char kRedacted[] = "(path redacted)";
 
 bool starts_with(const char* s, const char* prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -134,19 +137,32 @@ void describe_socket(int fd, const FdRecord* rec, Out& o) {
   bool have_local = sys::ops.getsockname(fd, (sockaddr*)&local, &llen) == 0;
   bool have_peer = sys::ops.getpeername(fd, (sockaddr*)&peer, &plen) == 0;
   char text[256];
-  if (have_local && format_sockaddr(&local, llen, text, sizeof(text)) > 0) o.add(" ").add(text);
+  // redact=paths: a socket's path names a file like any other.
+  const bool hide = options().redact_paths && domain == AF_UNIX;
+  if (have_local && format_sockaddr(&local, llen, text, sizeof(text)) > 0)
+    o.add(" ").add(hide ? kRedacted : text);
   if (listening) {
     o.add(" (listening)");
     return;
   }
   if (have_peer && format_sockaddr(&peer, plen, text, sizeof(text)) > 0) {
-    o.add(" -> ").add(text);
+    o.add(" -> ").add(hide ? kRedacted : text);
     return;
   }
   size_t given_len = 0;
   const unsigned char* given = rec ? blob_bytes(rec->live.peer, &given_len) : nullptr;
   if (given && format_sockaddr(given, (unsigned)given_len, text, sizeof(text)) > 0)
-    o.add(" -> ").add(text).add(" (not connected)");
+    o.add(" -> ").add(hide ? kRedacted : text).add(" (not connected)");
+}
+
+// redact=paths: a file system path, but not a device or a kernel file
+// (/dev/null, /dev/pts/3 and /proc/... say what a descriptor is, not whose
+// data it holds), nor a memfd's name.
+bool hidden_path(const char* link) {
+  if (!options().redact_paths || link[0] != '/') return false;
+  for (const char* keep : {"/dev/", "/proc/", "/sys/", "/memfd:"})
+    if (starts_with(link, keep)) return false;
+  return true;
 }
 
 }  // namespace
@@ -197,7 +213,7 @@ bool describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
   if (strcmp(out->kind, "socket") == 0) {
     describe_socket(fd, rec, o);
   } else {
-    o.add(link);
+    o.add(hidden_path(link) ? kRedacted : link);
   }
   return true;
 }

@@ -91,8 +91,17 @@ void write_process_fields(JsonWriter& w, const ProcessFacts& f) {
     w.str(f.cmdline + start, i - start);
     first = false;
     start = i + 1;
+    if (options().redact_argv) break;  // the program's name only
   }
   w.raw("]");
+  const Options& o = options();
+  if (o.redact_argv || o.redact_paths) {
+    w.key("redacted").raw("[");
+    if (o.redact_argv) w.str("argv");
+    if (o.redact_argv && o.redact_paths) w.raw(",");
+    if (o.redact_paths) w.str("paths");
+    w.raw("]");
+  }
 
   struct utsname u{};
   sys::ops.uname(&u);

@@ -115,6 +115,12 @@ bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, b
     if (equals(v, vn, "emf")) return o->metrics = Metrics::kEmf, true;
     return false;
   }
+  if (equals(k, kn, "redact")) {
+    if (equals(v, vn, "argv")) return o->redact_argv = true, true;
+    if (equals(v, vn, "paths")) return o->redact_paths = true, true;
+    if (equals(v, vn, "none")) return o->redact_argv = o->redact_paths = false, true;
+    return false;
+  }
   if (equals(k, kn, "lang")) {
     if (equals(v, vn, "auto")) return o->lang = LangMode::kAuto, true;
     if (equals(v, vn, "off")) return o->lang = LangMode::kOff, true;
@@ -146,7 +152,12 @@ void parse_options(const char* text, Options* out, void (*error)(const char*)) {
   *out = Options{};
   if (!text) return;
   const char* p = text;
+  // The key of a list option just given ("redact"): an item without '='
+  // after it, separated by ',', is another of its values.
+  const char* list_key = nullptr;
+  unsigned list_kn = 0;
   while (*p) {
+    const bool after_comma = p > text && p[-1] == ',';
     const char* item = p;
     while (*p && *p != ':' && *p != ',') ++p;
     unsigned n = (unsigned)(p - item);
@@ -155,12 +166,19 @@ void parse_options(const char* text, Options* out, void (*error)(const char*)) {
     while (n > 0 && (item[n - 1] == ' ' || item[n - 1] == '\t')) --n;
     if (n == 0) continue;
     const char* eq = static_cast<const char*>(memchr(item, '=', n));
+    bool known;
+    if (!eq && list_key && after_comma) {
+      if (!apply(out, list_key, list_kn, item, n, &known))
+        complain(error, "bad value for option", list_key, list_kn, item, n);
+      continue;
+    }
+    list_key = nullptr;
     if (!eq) {
       complain(error, "option without a value", item, n, nullptr, 0);
       continue;
     }
     unsigned kn = (unsigned)(eq - item), vn = n - kn - 1;
-    bool known;
+    if (equals(item, kn, "redact")) list_key = item, list_kn = kn;
     if (!apply(out, item, kn, eq + 1, vn, &known)) {
       if (known)
         complain(error, "bad value for option", item, kn, eq + 1, vn);

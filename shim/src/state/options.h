@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // FDSCOPE_OPTIONS: "key=value:key=value" (',' also separates), in the style
-// of ASAN_OPTIONS. Parsed once at start-up without allocating. A bad key or
+// of ASAN_OPTIONS; a list value goes on after ',' ("redact=argv,paths"). Parsed once at start-up without allocating. A bad key or
 // value gets one line on stderr naming it; that key keeps its default.
 #pragma once
 
@@ -34,6 +34,10 @@ struct Options {
   // a stack. 0: always (the default).
   uint32_t stacks_from = 0;
   bool stacks_from_percent = false;
+  // redact=argv,paths: what dumps and logs leave out (docs/dump-format.md,
+  // "What a dump contains").
+  bool redact_argv = false;
+  bool redact_paths = false;
 };
 
 // Parses `text` into `out` (starting from defaults); reports problems through
