@@ -14,6 +14,12 @@
  *     getpwnam     look up "root"; prints whether found and errno
  *     request:K    K x fdscope_dump(NULL) (looked up with dlsym), as a
  *                  program asking for dumps itself does
+ *     closeall     close every descriptor above 2 (closefrom), as a
+ *                  daemon does at start-up; forgets what it opened
+ *     exec         exec leak_program DIR with the steps after this one
+ *     rlimit:N     set the soft RLIMIT_NOFILE to N
+ *     vfork:N      N x vfork + exec of /bin/true from this thread while a
+ *                  second thread opens and closes; prints how many exited 0
  *     say:TEXT     print TEXT on stdout
  *     wait         read a line from stdin (the test acts meanwhile)
  *
@@ -31,8 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char g_log_path[4096];
@@ -97,6 +106,34 @@ static int count_free_raw(void) {
   }
   for (int i = 0; i < n; ++i) syscall(SYS_close, fds[i]);
   return n;
+}
+
+static volatile int g_churn_stop;
+static void* churn(void* arg) {
+  (void)arg;
+  while (!g_churn_stop) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) close(fd);
+  }
+  return NULL;
+}
+
+static int vfork_storm(int n) {
+  pthread_t t;
+  pthread_create(&t, NULL, churn, NULL);
+  int ok = 0;
+  for (int j = 0; j < n; ++j) {
+    pid_t pid = vfork();
+    if (pid == 0) {
+      execl("/bin/true", "true", (char*)NULL);
+      _exit(127);
+    }
+    int st = 0;
+    if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0) ++ok;
+  }
+  g_churn_stop = 1;
+  pthread_join(t, NULL);
+  return ok;
 }
 
 int main(int argc, char** argv) {
@@ -164,6 +201,27 @@ int main(int argc, char** argv) {
     } else if (strncmp(s, "request:", 8) == 0) {
       int (*dump)(const char*) = (int (*)(const char*))dlsym(RTLD_DEFAULT, "fdscope_dump");
       for (int j = 0; j < k; ++j) say("request rc=%d", dump ? dump(NULL) : -2);
+    } else if (strcmp(s, "closeall") == 0) {
+      closefrom(3);
+      g_nopened = 0;
+      say("closed all");
+    } else if (strcmp(s, "exec") == 0) {
+      char* args[256];
+      int n = 0;
+      args[n++] = argv[0];
+      args[n++] = argv[1];
+      for (int j = i + 1; j < argc && n < 255; ++j) args[n++] = argv[j];
+      args[n] = NULL;
+      execv("/proc/self/exe", args);
+      say("exec failed: %s", strerror(errno));
+      return 5;
+    } else if (strncmp(s, "rlimit:", 7) == 0) {
+      struct rlimit lim;
+      getrlimit(RLIMIT_NOFILE, &lim);
+      lim.rlim_cur = (rlim_t)k;
+      say("rlimit %d rc=%d", k, setrlimit(RLIMIT_NOFILE, &lim));
+    } else if (strncmp(s, "vfork:", 6) == 0) {
+      say("vfork %d ok %d", k, vfork_storm(k));
     } else if (strncmp(s, "say:", 4) == 0) {
       say("%s", s + 4);
     } else {
