@@ -163,6 +163,42 @@ TEST(OutputFile, SymlinkAtTheDefaultPathIsNotFollowed) {
   EXPECT_EQ(lines_with(r.err, " -> " + default_path(tmp, r.pid) + ".1").size(), 1u) << r.err;
 }
 
+// The attack the rules are for: in the real /tmp (sticky, world-writable),
+// another user plants a symlink at the predictable default name, pointing
+// at a file of the victim's. The dump goes to "<name>.1"; the file is
+// untouched.
+TEST(OutputFile, SymlinkPlantedByAnotherUserInStickyTmpIsNotFollowed) {
+  if (getuid() != 0) GTEST_SKIP() << "needs root to plant a link owned by nobody";
+  struct stat st{};
+  ASSERT_EQ(stat("/tmp", &st), 0);
+  ASSERT_TRUE(st.st_mode & S_ISVTX) << "/tmp is not sticky here";
+  TempDir tmp;
+  const std::string precious = tmp.join("precious.txt");
+  write_text(precious, "precious\n");
+  std::string planted;
+  std::filesystem::create_directories(tmp.join("data"));
+  ChildSpec spec;
+  spec.argv = {program("leak_program"), tmp.join("data"), "say:hello", "files:3", "say:bye"};
+  spec.options = "threshold=3:log=stderr";
+  spec.env["TMPDIR"] = "/tmp";
+  spec.nofile_soft = 200;
+  spec.before_exec = [&](pid_t pid) {
+    planted = "/tmp/fdscope." + std::to_string(pid) + ".jsonl";
+    std::filesystem::remove(planted);
+    std::filesystem::create_symlink(precious, planted);
+    lchown(planted.c_str(), 65534, 65534);
+  };
+  Result r = run(spec);
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out, kProgramOut);
+  EXPECT_EQ(read_text(precious), "precious\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(planted));
+  expect_threshold_dump_in(planted + ".1", r.pid);
+  EXPECT_EQ(lines_with(r.err, " -> " + planted + ".1").size(), 1u) << r.err;
+  std::filesystem::remove(planted);
+  std::filesystem::remove(planted + ".1");
+}
+
 // The file of the first dump replaced by a symlink before the second: the
 // second is not written through it (O_NOFOLLOW on the reopen), and says so.
 TEST(OutputFile, SymlinkSwappedInAfterTheFirstDumpIsNotFollowed) {
