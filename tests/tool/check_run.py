@@ -20,7 +20,10 @@ Checked here, with leaky_service (tests/tool/programs):
   holds the dump;
 - the program's stdout is untouched: byte for byte what it writes without
   fdscope, also for 2000 lines through a pipe;
-- -o adds options (-o at_exit=0: no dump, and the report says so).
+- -o adds options (-o at_exit=0: no dump, and the report says so);
+- run as root, a program that drops its privileges (setpriv to nobody)
+  still leaves its dump in the run's directory, and the report names its
+  leak.
 """
 
 import os
@@ -165,6 +168,20 @@ def check(ck, tmp, args):
     ck.expect(r.returncode == 0 and "no dumps were written" in r.stderr,
               "run -o at_exit=0: the option reaches the library (no exit dump, and the report says so)",
               r.describe())
+
+    # --- a program that drops privileges -----------------------------------------
+    if os.getuid() == 0:
+        work_nobody = os.path.join(tmp, "work-nobody")
+        os.mkdir(work_nobody)
+        os.chmod(work_nobody, 0o777)
+        os.chmod(tmp, 0o755)
+        r = run("--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", prog, "golden",
+                work_nobody)
+        ck.expect_equal(r.returncode, 0, "run setpriv nobody golden: status 0", r.describe())
+        ck.expect("20 descriptors open from 5 call sites (1 dump, 1 process; 3 untracked)" in r.stderr
+                  and "cannot write" not in r.stderr,
+                  "run: the dump of a program that dropped privileges is in the run's directory "
+                  "and reported", r.describe())
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,7 +42,14 @@ std::string find_library() {
 bool make_run_directory(std::string* dir) {
   const char* tmp = getenv("TMPDIR");
   *dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/fdscope-run.XXXXXX";
-  return mkdtemp(dir->data()) != nullptr;
+  if (!mkdtemp(dir->data())) return false;
+  // Run as root, the program may drop privileges (nginx's workers run as
+  // nobody) and must still be able to leave its dumps here: like /tmp,
+  // anyone may create a file (each dump file is 0600, its writer's), but
+  // here no one else may list the directory, and the sticky bit keeps a
+  // file from being removed or renamed by another user.
+  if (geteuid() == 0) chmod(dir->c_str(), 01733);
+  return true;
 }
 
 std::vector<std::string> child_environment(const ChildSetup& s) {
