@@ -18,6 +18,10 @@ struct UnwMempoolHead {
 };
 extern UnwMempoolHead dwarf_cie_info_pool;
 extern UnwMempoolHead dwarf_reg_state_pool;
+// unw_backtrace's fast path (libunwind's src/x86_64/Gtrace.c), for a
+// cursor set up at a frame of our choosing: libunwind 1.6 has no
+// unw_backtrace2 that takes a context.
+int _ULx86_64_tdep_trace(unw_cursor_t* cursor, void** buffer, int* size);
 }
 
 // The linker defines this in every ELF output: the shim's own ELF header.
@@ -46,6 +50,41 @@ void unwind_after_fork() {
   pthread_mutex_unlock(&dwarf_reg_state_pool.lock);
   pthread_mutex_unlock(&dwarf_cie_info_pool.lock);
   g_fork_pending.store(false, std::memory_order_release);
+}
+
+// The shim is built with frame pointers (shim/CMakeLists.txt), so its own
+// frames, from here up to the interposer the host called, are found by
+// following rbp: only shim frames are read that way, each set up by shim
+// code, and the walk stops at the first return address outside the shim.
+// The unwind then starts in the host's frame, with the registers the
+// fast trace needs (rip, rsp, rbp) as they were at the call, and libunwind
+// walks none of the shim's frames (a few hundred instructions a capture).
+// The other callee-saved registers are those of this point: the fast trace
+// does not read them; where it cannot go on it fails, and then the whole
+// stack is unwound the ordinary way.
+__attribute__((noinline)) int host_backtrace(void** out, int max) {
+  if (max < 2) return unw_backtrace(out, max);
+  const uintptr_t* fp = static_cast<const uintptr_t*>(__builtin_frame_address(0));
+  for (unsigned i = 0; i < kShimFramesMax; ++i) {
+    const uintptr_t ret = fp[1];
+    const auto* next = reinterpret_cast<const uintptr_t*>(fp[0]);
+    if (!in_shim(ret)) {
+      unw_context_t uc;
+      unw_getcontext(&uc);
+      uc.uc_mcontext.gregs[REG_RIP] = (greg_t)ret;
+      uc.uc_mcontext.gregs[REG_RSP] = (greg_t)(fp + 2);
+      uc.uc_mcontext.gregs[REG_RBP] = (greg_t)next;
+      unw_cursor_t cursor;
+      int n = max - 1;
+      if (unw_init_local(&cursor, &uc) < 0 || _ULx86_64_tdep_trace(&cursor, out + 1, &n) < 0) break;
+      out[0] = reinterpret_cast<void*>(ret);  // the trace records callers only
+      return n + 1;
+    }
+    // A shim frame's saved rbp points further up the same stack.
+    if (next <= fp) break;
+    fp = next;
+  }
+  return unw_backtrace(out, max);
 }
 
 void unwind_init() {

@@ -47,16 +47,20 @@ inline bool in_shim(uintptr_t addr) { return addr >= g_shim_lo && addr < g_shim_
 
 constexpr unsigned kShimFramesMax = 8;
 
+// unw_backtrace from the innermost frame outside the shim (unwind.cpp says
+// how); the shim's own frames may still lead the result when that cannot
+// be done.
+int host_backtrace(void** out, int max);
+
 // The calling stack (up to max frames, from the first outside the shim),
 // interned (stacks/stack_store.h): its id, 0 if none could be stored. The
-// hot path of every create: inline, so that the unwind starts in its
-// caller (one shim frame fewer to walk), and interned from the unwinder's
-// buffer without a copy.
+// hot path of every create: inline, and interned from the unwinder's buffer
+// without a copy.
 inline uint32_t capture_interned(unsigned max) {
   void* raw[kMaxDepth + kShimFramesMax];
   if (max > kMaxDepth) max = kMaxDepth;
   if (!enter_unwinder()) return 0;
-  int got = unw_backtrace(raw, (int)(max + kShimFramesMax));
+  int got = host_backtrace(raw, (int)(max + kShimFramesMax));
   leave_unwinder();
   unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
   while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
