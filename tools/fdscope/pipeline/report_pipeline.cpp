@@ -15,6 +15,10 @@ LoadedDumps read_dump_files(const std::vector<std::string>& paths, const char* w
 }
 
 void SiteFinisher::finish(ReportSite& site) {
+  // The C runtime's frames go before their source lines are looked for:
+  // folding would drop them with their inlined frames, and reading the C
+  // library's (compressed) debug information was most of a report's time.
+  if (!all_frames_) drop_c_runtime_frames(site);
   // Inlined frames first: folding, and where the user's code starts, see
   // the frames the source has.
   add_source_lines(site, lines_);
