@@ -271,4 +271,14 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions optio
   return g.finish();
 }
 
+class SiteGrouper::Impl : public Grouper {
+ public:
+  using Grouper::Grouper;
+};
+
+SiteGrouper::SiteGrouper(GroupOptions options) : impl_(std::make_unique<Impl>(options)) {}
+SiteGrouper::~SiteGrouper() = default;
+void SiteGrouper::add(const Dump& d) { impl_->add(d); }
+SiteReport SiteGrouper::finish() { return impl_->finish(); }
+
 }  // namespace fdscope::tool
