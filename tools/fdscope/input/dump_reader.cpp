@@ -39,9 +39,23 @@ struct Identity {
 
 // The fields of one line, read in one pass (fd lines are nearly all of a
 // file, so they are taken from this pass; other types look fields up).
+enum class LineType : uint8_t { kNone, kHeader, kModule, kStack, kFd, kPeak, kEnd, kOther };
+
+LineType type_of(std::string_view t) {
+  if (t == "fd") return LineType::kFd;
+  if (t.empty()) return LineType::kNone;
+  if (t == "stack") return LineType::kStack;
+  if (t == "module") return LineType::kModule;
+  if (t == "header") return LineType::kHeader;
+  if (t == "peak") return LineType::kPeak;
+  if (t == "end") return LineType::kEnd;
+  return LineType::kOther;
+}
+
 struct Line {
   Element obj;  // set when the line was parsed by simdjson
   std::string_view type, run;
+  LineType kind = LineType::kNone;  // of type
   int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
   int64_t peak = 0, open = 0, native_stack = 0;  // peak lines
   DumpFd fd;
@@ -67,6 +81,13 @@ struct FlatValue {
   bool is_true() const { return v.type == flat_json::Value::Type::kTrue; }
 };
 
+// s = v (the usual case, an empty s, is an append: assign's general path
+// cost more than the rest of a field).
+inline void set(std::string& s, std::string_view v) {
+  s.clear();
+  s.append(v.data(), v.size());
+}
+
 template <typename V>
 void read_field(Line& l, std::string_view k, const V& v) {
   DumpFd& r = l.fd;
@@ -83,8 +104,8 @@ void read_field(Line& l, std::string_view k, const V& v) {
       break;
     case 4:
       if (k == "type") l.type = v.as_view();
-      else if (k == "kind") r.kind.assign(v.as_view());
-      else if (k == "call") r.call.assign(v.as_view());
+      else if (k == "kind") set(r.kind, v.as_view());
+      else if (k == "call") set(r.call, v.as_view());
       else if (k == "peak") l.peak = v.as_int();
       else if (k == "open") l.open = v.as_int();
       break;
@@ -92,8 +113,8 @@ void read_field(Line& l, std::string_view k, const V& v) {
       if (k == "stack") r.stack = (uint32_t)v.as_int();
       break;
     case 6:
-      if (k == "target") r.target.assign(v.as_view());
-      else if (k == "thread") r.thread.assign(v.as_view());
+      if (k == "target") set(r.target, v.as_view());
+      else if (k == "thread") set(r.thread, v.as_view());
       else if (k == "age_ms") r.age_ms = v.as_int();
       else if (k == "stacks") l.end_stacks = v.as_int(-1);
       break;
@@ -120,8 +141,8 @@ void read_fields(Line& l) {
 
 // Lines read from the fields of the flat fast path alone; the others look
 // fields up in their simdjson document.
-bool needs_document(std::string_view type) {
-  return type == "header" || type == "module" || type == "stack";
+bool needs_document(LineType t) {
+  return t == LineType::kHeader || t == LineType::kModule || t == LineType::kStack;
 }
 
 // The file's text with simdjson's padding after it, in a buffer each
@@ -151,15 +172,11 @@ class Reader {
     long lineno = 0;
     const char* p = buffer.data.get();
     const char* end = p + size;
-    lines_left_ = 0;
-    for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', (size_t)(end - q))));
-         ++q)
-      ++lines_left_;
+    text_end_ = end;
     while (p < end) {
       const char* eol = static_cast<const char*>(std::memchr(p, '\n', (size_t)(end - p)));
       if (!eol) eol = end;
       handle(++lineno, std::string_view(p, (size_t)(eol - p)));
-      if (lines_left_) --lines_left_;
       p = eol + 1;
     }
     for (auto& [id, index] : open_) {
@@ -216,6 +233,7 @@ class Reader {
   }
 
   void handle(long lineno, std::string_view text) {
+    text_pos_ = text.data();
     // A JSON object may follow a prefix (a CloudWatch timestamp, a request
     // id): start at the first '{'. Lines without one are someone else's.
     size_t brace = text.find('{');
@@ -225,7 +243,8 @@ class Reader {
     if (flat_json::parse(json, [&l](std::string_view k, const flat_json::Value& v) {
           read_field(l, k, FlatValue{v});
         })) {
-      if (!needs_document(l.type)) return handle_object(lineno, l);
+      l.kind = type_of(l.type);
+      if (!needs_document(l.kind)) return handle_object(lineno, l);
     }
     l = Line{};
     if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
@@ -234,12 +253,13 @@ class Reader {
       return;
     }
     read_fields(l);
+    l.kind = type_of(l.type);
     handle_object(lineno, l);
   }
 
   void handle_object(long lineno, Line& l) {
-    if (l.type.empty()) return;  // foreign JSON
-    if (l.type == "header") {
+    if (l.kind == LineType::kNone) return;  // foreign JSON
+    if (l.kind == LineType::kHeader) {
       has_last_ = false;
       return header(lineno, l.obj, Identity{l.pid, std::string(l.run), l.seq});
     }
@@ -254,8 +274,7 @@ class Reader {
       auto it = open_.find(id);
       if (it == open_.end()) {
         if (rejected_.count(id)) return;
-        if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "peak" ||
-            l.type == "end")
+        if (l.kind != LineType::kOther)
           problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
         return;
       }
@@ -264,24 +283,21 @@ class Reader {
       index = it->second;
     }
     Dump& d = result_.dumps[index];
-    if (l.type == "module") {
-      d.modules[(int)int_or(l.obj, "id", -1)] =
-          DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
-    } else if (l.type == "stack") {
-      stack(lineno, l.obj, d);
-    } else if (l.type == "fd") {
+    if (l.kind == LineType::kFd) {
       if (l.fd.kind.empty()) l.fd.kind = "other";
       d.fds.push_back(std::move(l.fd));
-    } else if (l.type == "peak") {
+    } else if (l.kind == LineType::kModule) {
+      d.modules[(int)int_or(l.obj, "id", -1)] =
+          DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
+    } else if (l.kind == LineType::kStack) {
+      stack(lineno, l.obj, d);
+    } else if (l.kind == LineType::kPeak) {
       d.peaks.push_back(DumpPeak{l.fd.stack, (uint32_t)l.native_stack, (long)l.peak,
                                  (long)l.open, std::move(l.fd.call), l.fd.time_ms});
-    } else if (l.type == "end") {
+    } else if (l.kind == LineType::kEnd) {
       end(lineno, l, d);
       open_.erase(last_);
       has_last_ = false;
-      // The room reserved at the header for the rest of the file, when
-      // more dumps follow.
-      if (d.fds.capacity() > 2 * d.fds.size() + 1024) d.fds.shrink_to_fit();
     }
   }
 
@@ -337,9 +353,9 @@ class Reader {
     d.tracked = int_or(obj, "tracked");
     d.tracked_peak = int_or(obj, "tracked_peak");
     d.tracked_peak_time_ms = int_or(obj, "tracked_peak_time_ms");
-    // Room for the rest of the file (most of its lines are fd lines) when
-    // this dump is the only one open: interleaved dumps grow as they go.
-    if (open_.empty()) d.fds.reserve(lines_left_);
+    // Room for its fd lines: the library writes one per open descriptor,
+    // and no line is shorter than 64 bytes.
+    if (d.open > 0) d.fds.reserve((size_t)std::min<int64_t>(d.open, (text_end_ - text_pos_) / 64 + 1));
     open_[id] = result_.dumps.size();
     result_.dumps.push_back(std::move(d));
   }
@@ -350,7 +366,8 @@ class Reader {
   std::set<Identity> rejected_;  // dumps of a format this reader does not know
   std::map<Identity, size_t>::iterator last_;  // the dump of the last line, if has_last_
   bool has_last_ = false;
-  size_t lines_left_ = 0;  // lines after the one being read
+  const char* text_pos_ = nullptr;  // the line being read
+  const char* text_end_ = nullptr;
   ReadResult result_;
 };
 
