@@ -11,8 +11,11 @@ struct Out {
   size_t cap;
   size_t len = 0;
   void add(const char* s, size_t n) {
-    for (size_t i = 0; i < n && len + 1 < cap; ++i) buf[len++] = s[i];
-    if (cap) buf[len] = 0;
+    if (!cap) return;
+    if (n > cap - 1 - len) n = cap - 1 - len;
+    memcpy(buf + len, s, n);
+    len += n;
+    buf[len] = 0;
   }
 };
 
@@ -22,11 +25,13 @@ size_t normalise_target(const char* kind, const char* call, const char* target, 
                         size_t cap) {
   Out o{out, cap};
   if (cap) out[0] = 0;
-  const size_t n = strlen(target);
-  const char* arrow = strstr(target, " -> ");
-  const char* space = strchr(target, ' ');
-  if (strcmp(kind, "socket") != 0 || !arrow || !space || space >= arrow) {
-    o.add(target, n);
+  // Only a socket's target changes: the first space before " -> " ends
+  // its local end.
+  const char* arrow = strcmp(kind, "socket") == 0 ? strstr(target, " -> ") : nullptr;
+  const char* space =
+      arrow ? static_cast<const char*>(memchr(target, ' ', (size_t)(arrow - target))) : nullptr;
+  if (!space) {
+    o.add(target, strlen(target));
     return o.len;
   }
   if (strcmp(call, "accept") == 0 || strcmp(call, "accept4") == 0) {

@@ -46,15 +46,22 @@ std::atomic<unsigned> g_automatic{0};  // threshold, emfile, signal, exit: max_d
 
 }  // namespace
 
-void line_start(JsonWriter& w, const char* type, unsigned seq) {
-  w.raw("{\"type\":").str(type).key("pid").i64(sys::getpid()).key("seq").u64(seq);
-  w.key("run").str(run_id());
+void line_start(JsonWriter& w, const char* type, unsigned seq) { LineHead(seq).start(w, type); }
+
+LineHead::LineHead(unsigned seq) {
+  JsonWriter t(-1, text_, sizeof(text_));  // never flushed: the text fits
+  t.key("pid").i64(sys::getpid()).key("seq").u64(seq).key("run").str(run_id());
+  len_ = t.size();
+}
+
+void LineHead::start(JsonWriter& w, const char* type) const {
+  w.raw("{\"type\":").plain(type).raw(text_, len_);
 }
 
 namespace {
 
-void write_stack(JsonWriter& w, unsigned seq, uint32_t id, const Symbolizer& sym) {
-  line_start(w, "stack", seq);
+void write_stack(JsonWriter& w, const LineHead& head, uint32_t id, const Symbolizer& sym) {
+  head.start(w, "stack");
   w.key("id").u64(id).key("frames");
   StackView st = stack_frames(id);
   if (lang::is_lang_stack(st)) write_lang_frames(w, st);
@@ -82,12 +89,12 @@ struct DumpClock {
   uint64_t real;
 };
 
-void write_header(JsonWriter& w, unsigned seq, Reason reason, const char* trigger,
+void write_header(JsonWriter& w, const LineHead& head, Reason reason, const char* trigger,
                   const ProcessFacts& facts, const struct rlimit& lim, const Snapshot& snap,
                   DumpClock now) {
   char when[32];
   format_utc_iso8601(now.real, when);
-  line_start(w, "header", seq);
+  head.start(w, "header");
   w.key("format").u64(kFormatVersion).key("fdscope").str(FDSCOPE_VERSION);
   w.key("reason").str(reason_name(reason));
   if (trigger) w.key("trigger").str(trigger);
@@ -105,27 +112,27 @@ void write_header(JsonWriter& w, unsigned seq, Reason reason, const char* trigge
 }
 
 // Module lines for the modules frames point into; returns how many.
-size_t write_modules(JsonWriter& w, unsigned seq, const Symbolizer& sym) {
+size_t write_modules(JsonWriter& w, const LineHead& head, const Symbolizer& sym) {
   size_t modules = 0;
   for (size_t i = 0; i < sym.module_count(); ++i) {
     const Module& m = sym.modules()[i];
     if (!m.used) continue;
     ++modules;
-    line_start(w, "module", seq);
+    head.start(w, "module");
     w.key("id").u64(i).key("path").str(m.path).key("base").hex(m.bias);
     w.key("build_id").str(m.build_id).raw("}\n");
   }
   return modules;
 }
 
-void write_fd(JsonWriter& w, unsigned seq, const DumpEntry& e, DumpClock now) {
-  line_start(w, "fd", seq);
-  w.key("fd").i64(e.fd).key("kind").str(e.kind).key("target").str(e.target);
+void write_fd(JsonWriter& w, const LineHead& head, const DumpEntry& e, DumpClock now) {
+  head.start(w, "fd");
+  w.key("fd").i64(e.fd).key("kind").plain(e.kind).key("target").str(e.target);
   w.key("tracked").boolean(e.tracked);
   if (e.tracked) {
     const FdRecord& r = e.rec;
     uint64_t age_ms = now.mono > r.mono_ns ? (now.mono - r.mono_ns) / 1000000 : 0;
-    w.key("call").str(call_name(r.call)).key("flags").i64(r.live.flags);
+    w.key("call").plain(call_name(r.call)).key("flags").i64(r.live.flags);
     w.key("time_ms").u64(now.real / 1000000 - age_ms).key("age_ms").u64(age_ms);
     size_t name_len;
     const unsigned char* name = blob_bytes(r.live.thread, &name_len);
@@ -139,12 +146,12 @@ void write_fd(JsonWriter& w, unsigned seq, const DumpEntry& e, DumpClock now) {
 }
 
 // A stack that held more descriptors at once than it holds now.
-void write_peak(JsonWriter& w, unsigned seq, const StackPeak& p, DumpClock now) {
+void write_peak(JsonWriter& w, const LineHead& head, const StackPeak& p, DumpClock now) {
   uint64_t ago_ms = now.mono > p.peak_mono_ns ? (now.mono - p.peak_mono_ns) / 1000000 : 0;
-  line_start(w, "peak", seq);
+  head.start(w, "peak");
   w.key("stack").u64(p.stack);
   if (p.partner) w.key("native_stack").u64(p.partner);
-  w.key("peak").i64(p.peak).key("open").i64(p.open).key("call").str(call_name(p.call));
+  w.key("peak").i64(p.peak).key("open").i64(p.open).key("call").plain(call_name(p.call));
   w.key("time_ms").u64(now.real / 1000000 - ago_ms).raw("}\n");
 }
 
@@ -180,21 +187,24 @@ int write_dump_locked(Reason reason, const char* path_override, const char* trig
   }
   const bool close_after = target.close_after;
   if (close_after) add_own_fd(out);
-  char* buf = scratch.alloc<char>(64 * 1024);
-  JsonWriter w(out, buf, buf ? 64 * 1024 : 0);
-  write_header(w, seq, reason, trigger, *facts, lim, snap, now);
-  size_t modules = write_modules(w, seq, sym);
+  // A large buffer: a dump of 100,000 descriptors is about 30 MB.
+  constexpr size_t kBuf = 1 << 20;
+  char* buf = scratch.alloc<char>(kBuf);
+  JsonWriter w(out, buf, buf ? kBuf : 0);
+  const LineHead head(seq);
+  write_header(w, head, reason, trigger, *facts, lim, snap, now);
+  size_t modules = write_modules(w, head, sym);
   for (size_t i = 0; i < snap.stacks.capacity(); ++i)
-    if (snap.stacks.slots[i]) write_stack(w, seq, snap.stacks.slots[i], sym);
+    if (snap.stacks.slots[i]) write_stack(w, head, snap.stacks.slots[i], sym);
   SiteTally tally;
   bool tallying = tally.init(scratch, snap.stacks.count + 1);
   for (size_t i = 0; i < snap.count; ++i) {
     const DumpEntry& e = snap.entries[i];
     if (tallying && e.tracked) tally.add(e.rec.stack, e.rec.lang_stack, e.kind, call_name(e.rec.call), e.target, sym);
-    write_fd(w, seq, e, now);
+    write_fd(w, head, e, now);
   }
-  for (size_t i = 0; i < snap.peak_count; ++i) write_peak(w, seq, snap.peaks[i], now);
-  line_start(w, "end", seq);
+  for (size_t i = 0; i < snap.peak_count; ++i) write_peak(w, head, snap.peaks[i], now);
+  head.start(w, "end");
   w.key("fds").u64(snap.count).key("stacks").u64(snap.stacks.count).key("modules").u64(modules);
   w.key("skipped").u64(snap.skipped).raw("}\n");
   w.flush();

@@ -7,6 +7,8 @@
 // dump give way, slots copied under their seqlocks (busy ones skipped).
 #pragma once
 
+#include <stddef.h>
+
 namespace fdscope {
 
 enum class Reason { kThreshold, kEmfile, kSignal, kExit, kRequest };
@@ -27,6 +29,18 @@ void unlock_output();
 // Starts a JSON line: {"type":T,"pid":..,"seq":..,"run":..
 class JsonWriter;
 void line_start(JsonWriter& w, const char* type, unsigned seq);
+
+// The same for every line of one dump: what follows the type (pid, seq and
+// run) is formatted once, not per line (a getpid system call each).
+class LineHead {
+ public:
+  explicit LineHead(unsigned seq);
+  void start(JsonWriter& w, const char* type) const;
+
+ private:
+  char text_[96];
+  size_t len_ = 0;
+};
 
 void dump_after_fork();
 

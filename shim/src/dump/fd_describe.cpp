@@ -196,17 +196,80 @@ size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap) {
   return o.len();
 }
 
-bool describe_fd(int fd, const FdRecord* rec, FdDescription* out) {
+bool PathModes::init(Scratch& scratch, size_t slots) {
+  scratch_ = &scratch;
+  slots_ = scratch.alloc<Slot>(slots);
+  mask_ = slots_ ? slots - 1 : 0;
+  return slots_ != nullptr;
+}
+
+namespace {
+uint64_t path_hash(const char* s, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+  return h;
+}
+}  // namespace
+
+// The slot holding path, or the empty one where it would go.
+size_t PathModes::at(uint64_t hash, const char* path, size_t len) const {
+  size_t i = hash & mask_;
+  while (slots_[i].path && !(slots_[i].hash == hash && slots_[i].len == len &&
+                             memcmp(slots_[i].path, path, len) == 0))
+    i = (i + 1) & mask_;
+  return i;
+}
+
+bool PathModes::find(const char* path, size_t len, unsigned* mode) const {
+  if (!slots_) return false;
+  const Slot& s = slots_[at(path_hash(path, len), path, len)];
+  if (!s.path) return false;
+  *mode = s.mode;
+  return true;
+}
+
+void PathModes::add(const char* path, size_t len, unsigned mode) {
+  if (!slots_ || 2 * (used_ + 1) > mask_ + 1) return;  // kept at most half full
+  uint64_t hash = path_hash(path, len);
+  Slot& s = slots_[at(hash, path, len)];
+  if (s.path) return;
+  char* copy = scratch_->alloc<char>(len + 1);
+  if (!copy) return;
+  memcpy(copy, path, len);
+  s = Slot{hash, copy, len, mode};
+  ++used_;
+}
+
+bool describe_fd(int fd, const FdRecord* rec, FdDescription* out, int proc_fd,
+                 PathModes* modes) {
   char name[32] = "/proc/self/fd/";
   name[14 + format_u64(name + 14, (uint64_t)fd)] = 0;
   char link[kTargetMax];
-  long n = sys::ops.readlinkat(AT_FDCWD, name, link, sizeof(link) - 1);
+  long n = -EBADF;
+  if (proc_fd >= 0) n = sys::ops.readlinkat(proc_fd, name + 14, link, sizeof(link) - 1);
+  // Any failure is asked again by the whole path (the host may have closed
+  // the directory's descriptor meanwhile).
+  if (n < 0) n = sys::ops.readlinkat(AT_FDCWD, name, link, sizeof(link) - 1);
   if (n == -ENOENT) return false;  // closed since it was listed
   link[n > 0 ? n : 0] = 0;
-  struct stat st{};
-  long r = sys::ops.fstat(fd, &st);
-  if (r == -EBADF) return false;
-  unsigned mode = r == 0 ? st.st_mode : 0;
+  // Sockets, pipes and anonymous inodes are named by their link alone:
+  // their mode is not asked for.
+  unsigned mode = 0;
+  if (starts_with(link, "socket:[")) {
+    mode = S_IFSOCK;
+  } else if (starts_with(link, "pipe:[")) {
+    mode = S_IFIFO;
+  } else if (!starts_with(link, "anon_inode:")) {
+    const size_t len = n > 0 ? (size_t)n : 0;
+    const bool path = link[0] == '/';
+    if (!path || !modes || !modes->find(link, len, &mode)) {
+      struct stat st{};
+      long r = sys::ops.fstat(fd, &st);
+      if (r == -EBADF) return false;
+      mode = r == 0 ? st.st_mode : 0;
+      if (path && modes && r == 0) modes->add(link, len, mode);
+    }
+  }
 
   out->kind = kind_of(mode, link);
   Out o(out->target, sizeof(out->target));

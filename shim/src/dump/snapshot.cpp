@@ -46,6 +46,13 @@ bool read_record(int fd, FdRecord* rec, bool* busy) {
   return false;
 }
 
+// Unless the host closed it meanwhile (then its number may be the host's).
+void close_dir(int dir) {
+  if (dir < 0 || !is_own_fd(dir)) return;
+  drop_own_fd(dir);
+  sys::ops.close(dir);
+}
+
 }  // namespace
 
 bool StackIdSet::init(Scratch& s, size_t expected) {
@@ -84,19 +91,33 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
   });
   if (dir < 0) return (int)dir;
   size_t nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
-  sys::ops.close((int)dir);
+  // Kept open to look the descriptors up in (still the only one the dump
+  // has open); its own, so that a host closing it is noticed (and closed
+  // now if the registry is full).
+  add_own_fd((int)dir);
+  if (!is_own_fd((int)dir)) {
+    sys::ops.close((int)dir);
+    dir = -1;
+  }
 
   size_t peak_cap = peak_candidates();
   out->peaks = scratch.alloc<StackPeak>(peak_cap + 1);
-  if (!out->peaks) return -ENOMEM;
+  if (!out->peaks) {
+    close_dir((int)dir);
+    return -ENOMEM;
+  }
   out->peak_count = collect_peaks(out->peaks, peak_cap);
   out->entries = scratch.alloc<DumpEntry>(nfds + 1);
-  if (!out->entries || !out->stacks.init(scratch, nfds * 3 + out->peak_count * 2 + 1))
+  if (!out->entries || !out->stacks.init(scratch, nfds * 3 + out->peak_count * 2 + 1)) {
+    close_dir((int)dir);
     return -ENOMEM;
+  }
   for (size_t i = 0; i < out->peak_count; ++i) {
     out->stacks.add(out->peaks[i].stack);
     out->stacks.add(out->peaks[i].partner);
   }
+  PathModes modes;
+  modes.init(scratch, 8192);  // without it, every path takes an fstat
   for (size_t i = 0; i < nfds; ++i) {
     DumpEntry& e = out->entries[out->count];
     e = DumpEntry{};
@@ -104,10 +125,15 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
     bool busy;
     e.tracked = read_record(e.fd, &e.rec, &busy);
     // A record whose descriptor was closed since the listing is left out.
-    if (!describe_fd(e.fd, e.tracked ? &e.rec : nullptr, desc)) continue;
+    if (!describe_fd(e.fd, e.tracked ? &e.rec : nullptr, desc,
+                     dir >= 0 && is_own_fd((int)dir) ? (int)dir : -1, &modes))
+      continue;
     size_t len = strlen(desc->target);
     char* target = scratch.alloc<char>(len + 1);
-    if (!target) return -ENOMEM;
+    if (!target) {
+      close_dir((int)dir);
+      return -ENOMEM;
+    }
     memcpy(target, desc->target, len + 1);
     e.kind = desc->kind;
     e.target = target;
@@ -120,6 +146,7 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
     }
     ++out->count;
   }
+  close_dir((int)dir);
   return 0;
 }
 

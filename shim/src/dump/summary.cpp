@@ -88,8 +88,22 @@ uint64_t site_key(uint32_t stack, uint32_t lang_stack, const Symbolizer& sym) {
 bool SiteTally::init(Scratch& scratch, size_t max_sites) {
   sites_ = scratch.alloc<Site>(max_sites + 1);
   cap_ = sites_ ? max_sites + 1 : 0;
+  size_t slots = 16;
+  while (slots < 2 * cap_) slots <<= 1;
+  pairs_ = scratch.alloc<PairSlot>(slots);
+  keys_ = scratch.alloc<KeySlot>(slots);
+  mask_ = pairs_ && keys_ ? slots - 1 : 0;
   return sites_ != nullptr;
 }
+
+namespace {
+size_t slot_hash(uint64_t v) {
+  v ^= v >> 33;
+  v *= 0xff51afd7ed558ccdull;
+  v ^= v >> 33;
+  return (size_t)v;
+}
+}  // namespace
 
 void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* kind, const char* call,
                     const char* raw_target, const Symbolizer& sym) {
@@ -98,17 +112,45 @@ void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* kind, const
   char target[kTargetLen];
   common::normalise_target(kind, call, raw_target, target, sizeof(target));
   Site* s = nullptr;
-  for (size_t i = 0; i < used_ && !s; ++i)  // the common case: stacks seen first
-    if (sites_[i].stack == stack && sites_[i].lang_stack == lang_stack) s = &sites_[i];
-  const uint64_t key = s ? s->key : site_key(stack, lang_stack, sym);
-  for (size_t i = 0; i < used_ && !s; ++i)
-    if (sites_[i].key == key) s = &sites_[i];
+  size_t pair_at = 0;
+  if (mask_) {  // the common case: these stacks were seen before
+    for (pair_at = slot_hash((uint64_t)stack << 32 | lang_stack) & mask_; pairs_[pair_at].site;
+         pair_at = (pair_at + 1) & mask_)
+      if (pairs_[pair_at].stack == stack && pairs_[pair_at].lang_stack == lang_stack) {
+        s = &sites_[pairs_[pair_at].site - 1];
+        break;
+      }
+  } else {
+    for (size_t i = 0; i < used_ && !s; ++i)
+      if (sites_[i].stack == stack && sites_[i].lang_stack == lang_stack) s = &sites_[i];
+  }
   if (!s) {
-    if (used_ == cap_) return;
-    s = &sites_[used_++];
-    s->key = key;
-    s->stack = stack;
-    s->lang_stack = lang_stack;
+    const uint64_t key = site_key(stack, lang_stack, sym);
+    size_t key_at = 0;
+    if (mask_) {
+      for (key_at = slot_hash(key) & mask_; keys_[key_at].site; key_at = (key_at + 1) & mask_)
+        if (keys_[key_at].key == key) {
+          s = &sites_[keys_[key_at].site - 1];
+          break;
+        }
+    } else {
+      for (size_t i = 0; i < used_ && !s; ++i)
+        if (sites_[i].key == key) s = &sites_[i];
+    }
+    if (!s) {
+      if (used_ == cap_) return;
+      s = &sites_[used_++];
+      s->key = key;
+      s->stack = stack;
+      s->lang_stack = lang_stack;
+      if (mask_) keys_[key_at] = KeySlot{key, (uint32_t)used_};
+    }
+    // Kept at most half full (more pairs than sites: the rest are looked
+    // up by key).
+    if (mask_ && 2 * (pairs_used_ + 1) <= mask_ + 1) {
+      pairs_[pair_at] = PairSlot{stack, lang_stack, (uint32_t)(s - sites_) + 1};
+      ++pairs_used_;
+    }
   }
   ++s->count;
   // Keep the few most frequent targets (a bounded heavy-hitters count).

@@ -56,6 +56,21 @@ class SiteTally {
   Site* sites_ = nullptr;
   size_t cap_ = 0;
   size_t used_ = 0;
+  // Open-addressing indexes into sites_ (index + 1; 0 empty): by a pair of
+  // stacks seen, and by key. A dump has up to a site per stack and many
+  // descriptors per site: a search through the sites for each was most of
+  // the tally's time.
+  struct PairSlot {
+    uint32_t stack, lang_stack, site;
+  };
+  struct KeySlot {
+    uint64_t key;
+    uint32_t site;
+  };
+  PairSlot* pairs_ = nullptr;
+  KeySlot* keys_ = nullptr;
+  size_t mask_ = 0;  // both tables have mask_ + 1 slots
+  size_t pairs_used_ = 0;
 };
 
 }  // namespace fdscope

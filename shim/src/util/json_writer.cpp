@@ -8,7 +8,7 @@
 
 namespace fdscope {
 
-void JsonWriter::put(const char* s, size_t n) {
+void JsonWriter::put_slow(const char* s, size_t n) {
   if (cap_ == 0) {  // no buffer (scratch memory ran out): write through
     if (error_ || n == 0) return;
     long r = sys::write_all(fd_, s, n);
@@ -36,11 +36,6 @@ void JsonWriter::flush() {
   len_ = 0;
 }
 
-JsonWriter& JsonWriter::raw(const char* s) { return raw(s, strlen(s)); }
-JsonWriter& JsonWriter::raw(const char* s, size_t n) {
-  put(s, n);
-  return *this;
-}
 
 namespace {
 // Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
@@ -62,6 +57,7 @@ void JsonWriter::escaped(const char* s, size_t n) {
   size_t run = 0;  // copy unescaped runs in one piece
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;  // the usual byte
     if (c >= 0x80) {
       size_t len = utf8_len((const unsigned char*)s + i, n - i);
       if (len) {
@@ -113,11 +109,5 @@ JsonWriter& JsonWriter::hex(uint64_t v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::key(const char* k) {
-  put(",\"", 2);
-  put(k, strlen(k));
-  put("\":", 2);
-  return *this;
-}
 
 }  // namespace fdscope

@@ -16,9 +16,10 @@ bool parse_u64(const char* s, size_t n, uint64_t* out) {
 
 unsigned format_u64(char* buf, uint64_t v) {
   char tmp[20];
-  unsigned n = 0;
-  do tmp[n++] = (char)('0' + v % 10); while (v /= 10);
-  for (unsigned i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  char* p = tmp + sizeof(tmp);
+  do *--p = (char)('0' + v % 10); while (v /= 10);
+  unsigned n = (unsigned)(tmp + sizeof(tmp) - p);
+  memcpy(buf, p, n);
   return n;
 }
 

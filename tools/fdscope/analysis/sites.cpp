@@ -8,6 +8,7 @@
 #include "analysis/targets.h"
 #include "fdscope_common/runtime_frames.h"
 #include "fdscope_common/site_key.h"
+#include "fdscope_common/targets.h"
 
 namespace fdscope::tool {
 namespace {
@@ -73,15 +74,45 @@ std::vector<ReportFrame> site_frames(const Dump& d, const DumpFd& fd) {
   return out;
 }
 
-void count(ReportSite& s, const DumpFd& fd) {
+// The last descriptor a pair of stacks counted, and the site's counters it
+// went to: a stack's descriptors mostly share their kind, call and
+// (normalised) target, so most are counted without a map lookup or
+// normalising the target again.
+struct LastCounted {
+  std::string kind, call, target, normalised;
+  long* kind_count = nullptr;
+  long* target_count = nullptr;
+};
+
+void count(ReportSite& s, const DumpFd& fd, LastCounted& last) {
   if (s.count == 0) s.oldest_ms = s.newest_ms = fd.age_ms;
   ++s.count;
-  ++s.kinds[fd.kind];
-  ++s.targets[normalise_target(fd.kind, fd.call, fd.target)];
+  const bool same_kind = last.kind_count && fd.kind == last.kind;
+  if (!same_kind) {
+    last.kind = fd.kind;
+    last.kind_count = &s.kinds[fd.kind];
+  }
+  ++*last.kind_count;
+  const bool same_call = last.target_count && fd.call == last.call;
+  if (!(same_kind && same_call && fd.target == last.target)) {
+    thread_local std::string normalised;
+    normalised.resize(fd.target.size() + 8);
+    normalised.resize(common::normalise_target(fd.kind.c_str(), fd.call.c_str(), fd.target.c_str(),
+                                               normalised.data(), normalised.size()));
+    if (!last.target_count || normalised != last.normalised) {
+      last.normalised = normalised;
+      last.target_count = &s.targets[normalised];
+    }
+    last.target = fd.target;
+  }
+  ++*last.target_count;
   s.oldest_ms = std::max(s.oldest_ms, fd.age_ms);
   s.newest_ms = std::min(s.newest_ms, fd.age_ms);
-  if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())
-    s.calls.push_back(fd.call);
+  if (!same_call) {
+    if (std::find(s.calls.begin(), s.calls.end(), fd.call) == s.calls.end())
+      s.calls.push_back(fd.call);
+    last.call = fd.call;
+  }
 }
 
 }  // namespace
@@ -140,7 +171,7 @@ class Grouper {
       ++r_.descriptors;
       ++proc.descriptors;
       StacksEntry& e = entry_of(d, fd, t);
-      count(r_.sites[e.site], fd);
+      count(r_.sites[e.site], fd, e.last);
       ++e.open;
     }
     // Per pair of stacks, not per descriptor: a dump has few pairs.
@@ -176,6 +207,7 @@ class Grouper {
   struct StacksEntry {
     size_t site = 0;
     long open = 0;
+    LastCounted last;
   };
 
   // What one dump (one process) adds to each site.
@@ -187,11 +219,16 @@ class Grouper {
     std::map<size_t, long> peak;                 // site -> peak lines' sum
     std::map<size_t, int64_t> peak_time;         // site -> the latest of its peaks
     std::set<uint32_t> peaked;                   // owners with a peak line
+    StacksEntry* last = nullptr;                 // the entry of the last descriptor, of
+    std::pair<uint32_t, uint32_t> last_stacks;   // these stacks
   };
 
   StacksEntry& entry_of(const Dump& d, const DumpFd& fd, DumpTally& t) {
+    // Descriptors of one stack often follow each other.
+    if (t.last && t.last_stacks == std::make_pair(fd.lang_stack, fd.stack)) return *t.last;
+    t.last_stacks = {fd.lang_stack, fd.stack};
     auto known = t.site_of_stacks.find({fd.lang_stack, fd.stack});
-    if (known != t.site_of_stacks.end()) return known->second;
+    if (known != t.site_of_stacks.end()) return *(t.last = &known->second);
     auto [it, fresh] = index_.emplace(site_key_of(d, fd), r_.sites.size());
     if (fresh) {
       ReportSite s;
@@ -199,8 +236,9 @@ class Grouper {
       s.frames = site_frames(d, fd);
       r_.sites.push_back(std::move(s));
     }
-    return t.site_of_stacks.emplace(std::make_pair(fd.lang_stack, fd.stack), StacksEntry{it->second, 0})
-        .first->second;
+    return *(t.last = &t.site_of_stacks
+                           .emplace(std::make_pair(fd.lang_stack, fd.stack), StacksEntry{it->second, 0, {}})
+                           .first->second);
   }
 
   void add_peak(const Dump& d, const DumpPeak& p, DumpTally& t) {
@@ -270,5 +308,15 @@ SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions optio
   for (const Dump* d : dumps) g.add(*d);
   return g.finish();
 }
+
+class SiteGrouper::Impl : public Grouper {
+ public:
+  using Grouper::Grouper;
+};
+
+SiteGrouper::SiteGrouper(GroupOptions options) : impl_(std::make_unique<Impl>(options)) {}
+SiteGrouper::~SiteGrouper() = default;
+void SiteGrouper::add(const Dump& d) { impl_->add(d); }
+SiteReport SiteGrouper::finish() { return impl_->finish(); }
 
 }  // namespace fdscope::tool

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,22 @@ struct GroupOptions {
 // Descriptors with a language stack are grouped by it; others by their
 // native stack. A site's frames are those of the first descriptor seen.
 SiteReport group_sites(const std::vector<const Dump*>& dumps, GroupOptions options = {});
+
+// group_sites one dump at a time: add() them in order, then finish(). A
+// dump is not looked at after its add() returns (it may be freed then).
+class SiteGrouper {
+ public:
+  explicit SiteGrouper(GroupOptions options = {});
+  ~SiteGrouper();
+  SiteGrouper(const SiteGrouper&) = delete;
+  SiteGrouper& operator=(const SiteGrouper&) = delete;
+  void add(const Dump& d);
+  SiteReport finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // A site's counts (kinds, targets, executables), largest first; equal
 // counts in name order.

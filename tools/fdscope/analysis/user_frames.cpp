@@ -51,7 +51,7 @@ void start_at_user_code(std::vector<ReportFrame>& frames) {
 
 }  // namespace
 
-void fold_runtime_frames(ReportSite& s) {
+void drop_c_runtime_frames(ReportSite& s) {
   std::vector<ReportFrame>& frames = s.frames;
   frames.erase(std::remove_if(frames.begin(), frames.end(),
                               [](const ReportFrame& f) {
@@ -59,6 +59,11 @@ void fold_runtime_frames(ReportSite& s) {
                                        common::is_c_runtime_module(f.module.c_str());
                               }),
                frames.end());
+}
+
+void fold_runtime_frames(ReportSite& s) {
+  drop_c_runtime_frames(s);
+  std::vector<ReportFrame>& frames = s.frames;
   if (!frames.empty() && frames.front().is_lang()) {
     start_at_user_code(frames);
     return;

@@ -18,6 +18,8 @@
 namespace fdscope::tool {
 
 void fold_runtime_frames(ReportSite& site);
+// The first step of folding alone: the C runtime's native frames go.
+void drop_c_runtime_frames(ReportSite& site);
 void fold_runtime_frames(SiteReport& report);
 
 }  // namespace fdscope::tool

@@ -62,23 +62,27 @@ int cmd_report(int argc, char** argv) {
     return kExitUsage;
   }
 
-  LoadedDumps loaded = read_dump_files(files, kWho);
   const ReportScope scope{args.all_frames, args.all_fds};
-  std::vector<const Dump*> counted = select_dumps(loaded, args.pick);
-  SiteReport report = make_report(counted, scope);
-  if (args.pick == Pick::kLast) add_earlier_dumps(report, loaded, counted, scope);
+  const bool html = args.render.format == Format::kHtml;
+  // html charts every dump: its files are kept (and left to the exit, which
+  // returns their memory at once). Other formats let each file go once it
+  // is grouped.
+  static LoadedDumps* kept = nullptr;
+  if (html) kept = new LoadedDumps;
+  bool problems = false;
+  SiteReport report = report_files(files, kWho, args.pick, scope, &problems, kept);
   Timeline timeline;
-  if (args.render.format == Format::kHtml) {
+  if (html) {
     // The chart: the table's sites over every dump, whichever were reported.
     std::vector<uint64_t> keys;
     for (size_t s = 0; s < open_site_count(report) && s < args.render.top; ++s)
       keys.push_back(report.sites[s].key);
-    timeline = make_timeline(every_dump(loaded), keys, GroupOptions{args.all_fds});
+    timeline = make_timeline(every_dump(*kept), keys, GroupOptions{args.all_fds});
     args.render.timeline = &timeline;
   }
   args.render.colour = colour_for(STDOUT_FILENO);
   render_report(stdout, report, args.render);
-  return loaded.problems ? kExitProblems : kExitOk;
+  return problems ? kExitProblems : kExitOk;
 }
 
 }  // namespace fdscope::tool

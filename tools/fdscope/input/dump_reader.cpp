@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "input/dump_reader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,6 +16,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "input/flat_json.h"
 #include "input/json_fields.h"
 
 namespace fdscope::tool {
@@ -34,53 +39,140 @@ struct Identity {
 
 // The fields of one line, read in one pass (fd lines are nearly all of a
 // file, so they are taken from this pass; other types look fields up).
+enum class LineType : uint8_t { kNone, kHeader, kModule, kStack, kFd, kPeak, kEnd, kOther };
+
+LineType type_of(std::string_view t) {
+  if (t == "fd") return LineType::kFd;
+  if (t.empty()) return LineType::kNone;
+  if (t == "stack") return LineType::kStack;
+  if (t == "module") return LineType::kModule;
+  if (t == "header") return LineType::kHeader;
+  if (t == "peak") return LineType::kPeak;
+  if (t == "end") return LineType::kEnd;
+  return LineType::kOther;
+}
+
 struct Line {
-  Element obj;
+  Element obj;  // set when the line was parsed by simdjson
   std::string_view type, run;
+  LineType kind = LineType::kNone;  // of type
   int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
   int64_t peak = 0, open = 0, native_stack = 0;  // peak lines
   DumpFd fd;
 };
 
-void read_fields(Line& l) {
-  for (simdjson::dom::key_value_pair field : simdjson::dom::object(l.obj)) {
-    std::string_view k = field.key;
-    Element v = field.value;
-    DumpFd& r = l.fd;
-    if (k == "type") l.type = as_view(v);
-    else if (k == "pid") l.pid = as_int(v);
-    else if (k == "seq") l.seq = as_int(v);
-    else if (k == "run") l.run = as_view(v);
-    else if (k == "fd") r.fd = (int)as_int(v, -1);
-    else if (k == "kind") r.kind = as_str(v);
-    else if (k == "target") r.target = as_str(v);
-    else if (k == "tracked") r.tracked = v.is_bool() && bool(v);
-    else if (k == "call") r.call = as_str(v);
-    else if (k == "time_ms") r.time_ms = as_int(v);
-    else if (k == "age_ms") r.age_ms = as_int(v);
-    else if (k == "tid") r.tid = as_int(v);
-    else if (k == "thread") r.thread = as_str(v);
-    else if (k == "stack") r.stack = (uint32_t)as_int(v);
-    else if (k == "connect_stack") r.connect_stack = (uint32_t)as_int(v);
-    else if (k == "lang_stack") r.lang_stack = (uint32_t)as_int(v);
-    else if (k == "peak") l.peak = as_int(v);
-    else if (k == "open") l.open = as_int(v);
-    else if (k == "native_stack") l.native_stack = as_int(v);
-    else if (k == "fds") l.end_fds = as_int(v, -1);
-    else if (k == "stacks") l.end_stacks = as_int(v, -1);
+// A field's value, from simdjson or from the flat fast path, converted the
+// same way (json_fields: absent or mistyped fields take the fallback).
+struct SimdValue {
+  Element v;
+  int64_t as_int(int64_t fallback = 0) const { return json_fields::as_int(v, fallback); }
+  std::string_view as_view() const { return json_fields::as_view(v); }
+  bool is_true() const { return v.is_bool() && bool(v); }
+};
+
+struct FlatValue {
+  const flat_json::Value& v;
+  int64_t as_int(int64_t fallback = 0) const {
+    return v.type == flat_json::Value::Type::kInt ? v.i : fallback;
+  }
+  std::string_view as_view() const {
+    return v.type == flat_json::Value::Type::kString ? v.str : std::string_view();
+  }
+  bool is_true() const { return v.type == flat_json::Value::Type::kTrue; }
+};
+
+// s = v (the usual case, an empty s, is an append: assign's general path
+// cost more than the rest of a field).
+inline void set(std::string& s, std::string_view v) {
+  s.clear();
+  s.append(v.data(), v.size());
+}
+
+template <typename V>
+void read_field(Line& l, std::string_view k, const V& v) {
+  DumpFd& r = l.fd;
+  switch (k.size()) {
+    case 2:
+      if (k == "fd") r.fd = (int)v.as_int(-1);
+      break;
+    case 3:
+      if (k == "pid") l.pid = v.as_int();
+      else if (k == "seq") l.seq = v.as_int();
+      else if (k == "run") l.run = v.as_view();
+      else if (k == "tid") r.tid = v.as_int();
+      else if (k == "fds") l.end_fds = v.as_int(-1);
+      break;
+    case 4:
+      if (k == "type") l.type = v.as_view();
+      else if (k == "kind") set(r.kind, v.as_view());
+      else if (k == "call") set(r.call, v.as_view());
+      else if (k == "peak") l.peak = v.as_int();
+      else if (k == "open") l.open = v.as_int();
+      break;
+    case 5:
+      if (k == "stack") r.stack = (uint32_t)v.as_int();
+      break;
+    case 6:
+      if (k == "target") set(r.target, v.as_view());
+      else if (k == "thread") set(r.thread, v.as_view());
+      else if (k == "age_ms") r.age_ms = v.as_int();
+      else if (k == "stacks") l.end_stacks = v.as_int(-1);
+      break;
+    case 7:
+      if (k == "tracked") r.tracked = v.is_true();
+      else if (k == "time_ms") r.time_ms = v.as_int();
+      break;
+    case 10:
+      if (k == "lang_stack") r.lang_stack = (uint32_t)v.as_int();
+      break;
+    case 12:
+      if (k == "native_stack") l.native_stack = v.as_int();
+      break;
+    case 13:
+      if (k == "connect_stack") r.connect_stack = (uint32_t)v.as_int();
+      break;
   }
 }
+
+void read_fields(Line& l) {
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(l.obj))
+    read_field(l, field.key, SimdValue{field.value});
+}
+
+// Lines read from the fields of the flat fast path alone; the others look
+// fields up in their simdjson document.
+bool needs_document(LineType t) {
+  return t == LineType::kHeader || t == LineType::kModule || t == LineType::kStack;
+}
+
+// The file's text with simdjson's padding after it, in a buffer each
+// reading thread keeps from file to file (a fleet is many files: fresh
+// memory for each would be page faults for each).
+struct TextBuffer {
+  std::unique_ptr<char[]> data;
+  size_t cap = 0;
+  void reserve(size_t n) {
+    if (n + simdjson::SIMDJSON_PADDING <= cap) return;
+    size_t want = std::max(n + simdjson::SIMDJSON_PADDING, cap * 2);
+    std::unique_ptr<char[]> bigger(new char[want]);
+    if (data) std::memcpy(bigger.get(), data.get(), cap);
+    data = std::move(bigger);
+    cap = want;
+  }
+};
 
 class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
   ReadResult read() {
-    simdjson::padded_string text;
-    if (!load(&text)) return std::move(result_);
+    static thread_local TextBuffer buffer;
+    size_t size = 0;
+    if (!load(buffer, &size)) return std::move(result_);
     long lineno = 0;
-    const char* p = text.data();
-    const char* end = p + text.size();
+    const char* p = buffer.data.get();
+    const char* end = p + size;
+    text_end_ = end;
     while (p < end) {
       const char* eol = static_cast<const char*>(std::memchr(p, '\n', (size_t)(end - p)));
       if (!eol) eol = end;
@@ -100,7 +192,7 @@ class Reader {
  private:
   // The whole file with simdjson's padding after it: each line is parsed
   // in place (the bytes after a line are readable, as simdjson requires).
-  bool load(simdjson::padded_string* text) {
+  bool load(TextBuffer& text, size_t* size) {
     struct stat st{};
     if (stat(path_.c_str(), &st) != 0) {
       problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
@@ -110,10 +202,29 @@ class Reader {
       problem(0, "is a directory, not a dump file");
       return false;
     }
-    if (simdjson::padded_string::load(path_).get(*text) != simdjson::SUCCESS) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
       problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
       return false;
     }
+    size_t len = 0;
+    text.reserve((size_t)st.st_size + 1);
+    for (;;) {
+      if (len + 1 >= text.cap - simdjson::SIMDJSON_PADDING) text.reserve(len * 2 + 4096);
+      ssize_t n = ::read(fd, text.data.get() + len, text.cap - simdjson::SIMDJSON_PADDING - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        problem(0, fmt::format("cannot read: {}", std::strerror(err)));
+        return false;
+      }
+      if (n == 0) break;
+      len += (size_t)n;
+    }
+    ::close(fd);
+    std::memset(text.data.get() + len, 0, simdjson::SIMDJSON_PADDING);
+    *size = len;
     return true;
   }
 
@@ -122,24 +233,33 @@ class Reader {
   }
 
   void handle(long lineno, std::string_view text) {
+    text_pos_ = text.data();
     // A JSON object may follow a prefix (a CloudWatch timestamp, a request
     // id): start at the first '{'. Lines without one are someone else's.
     size_t brace = text.find('{');
     if (brace == std::string::npos) return;
+    std::string_view json = text.substr(brace);
     Line l;
-    if (parser_.parse(text.data() + brace, text.size() - brace, false).get(l.obj) !=
-            simdjson::SUCCESS ||
+    if (flat_json::parse(json, [&l](std::string_view k, const flat_json::Value& v) {
+          read_field(l, k, FlatValue{v});
+        })) {
+      l.kind = type_of(l.type);
+      if (!needs_document(l.kind)) return handle_object(lineno, l);
+    }
+    l = Line{};
+    if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
         !l.obj.is_object()) {
       if (brace == 0) problem(lineno, "not valid JSON");
       return;
     }
+    read_fields(l);
+    l.kind = type_of(l.type);
     handle_object(lineno, l);
   }
 
   void handle_object(long lineno, Line& l) {
-    read_fields(l);
-    if (l.type.empty()) return;  // foreign JSON
-    if (l.type == "header") {
+    if (l.kind == LineType::kNone) return;  // foreign JSON
+    if (l.kind == LineType::kHeader) {
       has_last_ = false;
       return header(lineno, l.obj, Identity{l.pid, std::string(l.run), l.seq});
     }
@@ -154,8 +274,7 @@ class Reader {
       auto it = open_.find(id);
       if (it == open_.end()) {
         if (rejected_.count(id)) return;
-        if (l.type == "module" || l.type == "stack" || l.type == "fd" || l.type == "peak" ||
-            l.type == "end")
+        if (l.kind != LineType::kOther)
           problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
         return;
       }
@@ -164,18 +283,18 @@ class Reader {
       index = it->second;
     }
     Dump& d = result_.dumps[index];
-    if (l.type == "module") {
-      d.modules[(int)int_or(l.obj, "id", -1)] =
-          DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
-    } else if (l.type == "stack") {
-      stack(lineno, l.obj, d);
-    } else if (l.type == "fd") {
+    if (l.kind == LineType::kFd) {
       if (l.fd.kind.empty()) l.fd.kind = "other";
       d.fds.push_back(std::move(l.fd));
-    } else if (l.type == "peak") {
+    } else if (l.kind == LineType::kModule) {
+      d.modules[(int)int_or(l.obj, "id", -1)] =
+          DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
+    } else if (l.kind == LineType::kStack) {
+      stack(lineno, l.obj, d);
+    } else if (l.kind == LineType::kPeak) {
       d.peaks.push_back(DumpPeak{l.fd.stack, (uint32_t)l.native_stack, (long)l.peak,
                                  (long)l.open, std::move(l.fd.call), l.fd.time_ms});
-    } else if (l.type == "end") {
+    } else if (l.kind == LineType::kEnd) {
       end(lineno, l, d);
       open_.erase(last_);
       has_last_ = false;
@@ -234,6 +353,9 @@ class Reader {
     d.tracked = int_or(obj, "tracked");
     d.tracked_peak = int_or(obj, "tracked_peak");
     d.tracked_peak_time_ms = int_or(obj, "tracked_peak_time_ms");
+    // Room for its fd lines: the library writes one per open descriptor,
+    // and no line is shorter than 64 bytes.
+    if (d.open > 0) d.fds.reserve((size_t)std::min<int64_t>(d.open, (text_end_ - text_pos_) / 64 + 1));
     open_[id] = result_.dumps.size();
     result_.dumps.push_back(std::move(d));
   }
@@ -244,6 +366,8 @@ class Reader {
   std::set<Identity> rejected_;  // dumps of a format this reader does not know
   std::map<Identity, size_t>::iterator last_;  // the dump of the last line, if has_last_
   bool has_last_ = false;
+  const char* text_pos_ = nullptr;  // the line being read
+  const char* text_end_ = nullptr;
   ReadResult result_;
 };
 

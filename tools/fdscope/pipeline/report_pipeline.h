@@ -42,6 +42,15 @@ struct ReportScope {
 // Groups the dumps' descriptors into sites and finishes every site.
 SiteReport make_report(const std::vector<const Dump*>& dumps, ReportScope scope);
 
+// The report of dump files, as read_dump_files, select_dumps, make_report
+// and (Pick::kLast) add_earlier_dumps would make it, file by file while
+// later files are still being read: each file's descriptors are let go
+// once it is grouped (a fleet's records never all sit in memory), unless
+// `keep` is given: then every file is moved there (the html timeline looks
+// at every dump). `problems`: some input could not be read (reported).
+SiteReport report_files(const std::vector<std::string>& paths, const char* who, Pick pick,
+                        ReportScope scope, bool* problems, LoadedDumps* keep = nullptr);
+
 // Names, in report.earlier, the threshold, emfile, signal and request dumps
 // that came before the dumps the report counts (`counted`, one per
 // process), each with its largest site: a later exit dump must not hide

@@ -45,20 +45,22 @@ const std::string* PerfMap::find(uint64_t addr) const {
 }
 
 void name_jit_frames(LoadedDumps& loaded) {
+  for (ReadResult& file : loaded.files) name_jit_frames(file);
+}
+
+void name_jit_frames(ReadResult& file) {
   char host[HOST_NAME_MAX + 1] = {};
   gethostname(host, sizeof(host) - 1);
-  for (ReadResult& file : loaded.files) {
-    for (Dump& d : file.dumps) {
-      std::string dir = d.file.find('/') == std::string::npos ? "." : d.file.substr(0, d.file.rfind('/'));
-      PerfMap map;
-      if (!map.load(fmt::format("{}/perf-{}.map", dir, d.pid)) &&
-          !(d.host == host && map.load(fmt::format("/tmp/perf-{}.map", d.pid))))
-        continue;
-      for (auto& [id, frames] : d.stacks)
-        for (DumpFrame& f : frames)
-          if (f.module < 0 && !f.is_lang() && f.function.empty())
-            if (const std::string* name = map.find(f.addr)) f.function = *name;
-    }
+  for (Dump& d : file.dumps) {
+    std::string dir = d.file.find('/') == std::string::npos ? "." : d.file.substr(0, d.file.rfind('/'));
+    PerfMap map;
+    if (!map.load(fmt::format("{}/perf-{}.map", dir, d.pid)) &&
+        !(d.host == host && map.load(fmt::format("/tmp/perf-{}.map", d.pid))))
+      continue;
+    for (auto& [id, frames] : d.stacks)
+      for (DumpFrame& f : frames)
+        if (f.module < 0 && !f.is_lang() && f.function.empty())
+          if (const std::string* name = map.find(f.addr)) f.function = *name;
   }
 }
 

@@ -32,5 +32,6 @@ class PerfMap {
 // /tmp/perf-PID.map when the dump was taken on this host. (Language frames
 // of format 2 carry their names; this is for native-only dumps.)
 void name_jit_frames(LoadedDumps& loaded);
+void name_jit_frames(ReadResult& file);
 
 }  // namespace fdscope::tool
