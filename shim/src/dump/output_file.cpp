@@ -41,6 +41,7 @@ void output_init() {
 }
 
 void output_after_fork() { g_chosen[0] = 0; }
+void output_restart() { g_chosen[0] = 0; }
 
 int output_open(const char* override_path, bool* close_after, char* path_out, unsigned cap) {
   *close_after = true;

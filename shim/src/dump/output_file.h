@@ -20,5 +20,8 @@ int output_open(const char* override_path, bool* close_after, char* path_out, un
 
 // A forked child writes its own file.
 void output_after_fork();
+// So does a later attach (fdscope attach after a detach): its options may
+// name another file.
+void output_restart();
 
 }  // namespace fdscope

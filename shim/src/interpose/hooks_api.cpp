@@ -9,7 +9,9 @@
 #include "dump/dump.h"
 #include "platform/sys.h"
 #include "fdscope.h"
+#include "platform/load_order.h"
 #include "platform/own_fds.h"
+#include "track/attach.h"
 #include "track/lifecycle.h"
 #include "track/tracker.h"
 #include "track/triggers.h"
@@ -51,7 +53,14 @@ extern "C" {
 
 // The library constructor: tracking starts before main; the language
 // runtimes' start may allocate, which a hook must never do, so it is here.
+// A library loaded into a running process (fdscope attach) waits for
+// fdscope_attach_start() instead.
 void fdscope_init(void) {
+  if (loaded_after_libc(reinterpret_cast<const void*>(&fdscope_init))) {
+    set_loaded_late();
+    return;
+  }
+  mark_preloaded();
   ensure_init();
   start_runtimes();
 }

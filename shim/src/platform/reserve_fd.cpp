@@ -28,6 +28,14 @@ rlimit current_limit() {
 
 void reserve_init() { reserve_restore(); }
 
+void reserve_release() {
+  int fd = g_reserve.exchange(-1);
+  if (fd >= 0 && is_own_fd(fd)) {
+    drop_own_fd(fd);
+    sys::ops.close(fd);
+  }
+}
+
 void reserve_restore() {
   if (g_raised_soft) {
     rlimit lim = current_limit();

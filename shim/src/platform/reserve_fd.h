@@ -9,6 +9,8 @@
 namespace fdscope {
 
 void reserve_init();
+// Gives the reserve up for good (fdscope detach); reserve_init() takes it again.
+void reserve_release();
 
 // Makes room for one more descriptor of the dump's, after an open failed
 // with EMFILE/ENFILE: first by giving up the reserve; if that cannot help

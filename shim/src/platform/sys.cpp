@@ -59,6 +59,9 @@ void* do_map_file(int fd, size_t len) {
   long r = raw_syscall(SYS_mmap, 0, len, PROT_READ, MAP_PRIVATE, fd, 0);
   return raw_failed(r) ? nullptr : (void*)r;
 }
+long do_protect(void* addr, size_t len, int prot) {
+  return raw_syscall(SYS_mprotect, addr, len, prot);
+}
 
 }  // namespace
 
@@ -66,7 +69,8 @@ FDSCOPE_OPS_CONST Ops ops = {do_openat,      do_close,        do_read,      do_w
            do_readlinkat,  do_fstat,        do_getdents64, do_dup_at_least,
            do_getsockopt,  do_getsockname,  do_getpeername, do_getrlimit_nofile,
            do_setrlimit_nofile,
-           do_uname,       do_map,          do_unmap,     do_map_file};
+           do_uname,       do_map,          do_unmap,     do_map_file,
+           do_protect};
 
 int gettid() { return (int)raw_syscall(SYS_gettid); }
 int getpid() { return (int)raw_syscall(SYS_getpid); }

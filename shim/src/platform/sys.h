@@ -44,6 +44,7 @@ struct Ops {
   void* (*map)(size_t len);  // anonymous read-write pages, nullptr on failure
   long (*unmap)(void* addr, size_t len);
   void* (*map_file)(int fd, size_t len);  // read-only private file mapping
+  long (*protect)(void* addr, size_t len, int prot);  // mprotect (GOT patching)
 };
 
 #ifdef FDSCOPE_TESTING

@@ -178,6 +178,8 @@ void load_options() {
   parse_options(text, &g_options, to_stderr);
 }
 
+void load_options_from(const char* text) { parse_options(text, &g_options, to_stderr); }
+
 const Options& options() { return g_options; }
 
 }  // namespace fdscope
