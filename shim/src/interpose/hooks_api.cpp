@@ -41,8 +41,9 @@ bool owns_process() {
 // other descriptor) must not touch the parent's table, so that check comes
 // first, before anything touches state. Then start-up, cheap once done, so
 // that a hook reached before the library constructor records like any other.
+// A library attached to a running process records only while attached.
 bool enter() {
-  if (!owns_process()) return false;
+  if (!owns_process() || recording_paused()) return false;
   ensure_init();
   return true;
 }

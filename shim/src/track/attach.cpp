@@ -19,6 +19,14 @@ namespace {
 uint32_t state() { return __atomic_load_n(&fdscope_attach_info.state, __ATOMIC_ACQUIRE); }
 void set_state(uint32_t s) { __atomic_store_n(&fdscope_attach_info.state, s, __ATOMIC_RELEASE); }
 
+uint32_t g_state_before_attach;  // for attach_failed()
+
+void stop_tracking() {
+  triggers_stop();
+  reserve_release();
+  forget_all();
+}
+
 }  // namespace
 
 void mark_preloaded() { set_state(FDSCOPE_STATE_PRELOADED); }
@@ -32,30 +40,32 @@ int attach_begin(const char* options) {
   memcpy(fdscope_attach_info.options, options, n + 1);
   init_with_options(fdscope_attach_info.options);
   start_runtimes();
+  g_state_before_attach = state();
+  set_state(FDSCOPE_STATE_ATTACHED);
   return FDSCOPE_ATTACH_OK;
 }
 
-void attach_done(uint32_t patched) {
-  fdscope_attach_info.patched = patched;
-  set_state(FDSCOPE_STATE_ATTACHED);
-}
+void attach_done(uint32_t patched) { fdscope_attach_info.patched = patched; }
 
 void attach_failed() {
-  triggers_stop();
-  reserve_release();
-  forget_all();
+  set_state(g_state_before_attach);
+  stop_tracking();
 }
 
 int detach_begin() {
-  return state() == FDSCOPE_STATE_ATTACHED ? FDSCOPE_ATTACH_OK : FDSCOPE_ATTACH_NOT_ATTACHED;
+  if (state() != FDSCOPE_STATE_ATTACHED) return FDSCOPE_ATTACH_NOT_ATTACHED;
+  set_state(FDSCOPE_STATE_DETACHED);
+  return FDSCOPE_ATTACH_OK;
 }
 
 void detach_done() {
-  triggers_stop();
-  reserve_release();
-  forget_all();
+  stop_tracking();
   fdscope_attach_info.patched = 0;
-  set_state(FDSCOPE_STATE_DETACHED);
+}
+
+bool recording_paused() {
+  return loaded_late() &&
+         __atomic_load_n(&fdscope_attach_info.state, __ATOMIC_RELAXED) != FDSCOPE_STATE_ATTACHED;
 }
 
 }  // namespace fdscope

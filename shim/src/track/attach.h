@@ -15,16 +15,23 @@ void mark_preloaded();
 
 // The first step of fdscope_attach_start(): checks the state and starts
 // (or, after a detach, restarts) tracking with `options`. Returns an
-// fdscope_attach_status; FDSCOPE_ATTACH_OK means the caller now redirects
-// the calls and then calls attach_done().
+// fdscope_attach_status; FDSCOPE_ATTACH_OK means the state is attached and
+// the caller now redirects the calls and then calls attach_done().
 int attach_begin(const char* options);
 void attach_done(uint32_t patched);
-// The calls could not be redirected: tracking stops again, the state stays.
+// The calls could not be redirected: tracking stops again, and the state
+// is what it was.
 void attach_failed();
 
-// fdscope_detach(): FDSCOPE_ATTACH_OK when attached; the caller then puts
-// the calls back and calls detach_done(), which stops tracking.
+// fdscope_detach(): FDSCOPE_ATTACH_OK when attached, and the state is
+// detached from then on; the caller then puts the calls back and calls
+// detach_done(), which stops tracking.
 int detach_begin();
 void detach_done();
+
+// Whether the hooks must not record: a library loaded late that is not
+// attached (detached, or a hook that was under way when it was detached
+// returns only now).
+bool recording_paused();
 
 }  // namespace fdscope
