@@ -2,6 +2,8 @@
 #include "attach/injector.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ptrace.h>
 
 #include <cerrno>
@@ -90,10 +92,27 @@ Outcome refuse(long pid, const Target& t, const std::string& why, const char* ve
   return o;
 }
 
+// While the process is held, ^C, a hang-up or a kill must not end this
+// tool: a thread let go in the middle of a call would return to address 0.
+class TerminationDeferred {
+ public:
+  TerminationDeferred() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGPIPE}) sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~TerminationDeferred() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+ private:
+  sigset_t old_;
+};
+
 // Holds the process, finds a thread to call on, and runs `body` with a
 // caller for it; lets everything go and measures the time held.
 template <typename Body>
 Outcome with_held_process(const Target& t, const char* verb, Body body) {
+  TerminationDeferred deferred;
   Outcome out;
   auto fail = [&](const std::string& why) {
     out.ok = false;

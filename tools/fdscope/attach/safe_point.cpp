@@ -29,6 +29,12 @@ bool is_allocator_call(long nr) {
          nr == SYS_mprotect || nr == SYS_madvise;
 }
 
+// A vfork()ing thread's child runs on its stack until it execs: nothing
+// may be written below its stack pointer. A clone under way is a moment.
+bool is_process_creation(long nr) {
+  return nr == SYS_vfork || nr == SYS_clone || nr == SYS_fork || nr == SYS_clone3;
+}
+
 }  // namespace
 
 std::string unsafe_reason(const user_regs_struct& regs, const std::vector<Mapping>& maps) {
@@ -36,6 +42,7 @@ std::string unsafe_reason(const user_regs_struct& regs, const std::vector<Mappin
   long nr = (long)regs.orig_rax;
   bool in_syscall = nr >= 0;
   if (is_loader(name)) return "in the dynamic linker";
+  if (in_syscall && is_process_creation(nr)) return fmt::format("in system call {} (a fork)", nr);
   if (!is_c_library(name)) return "";
   if (!in_syscall) return fmt::format("running in {}", name);
   if (is_allocator_call(nr)) return fmt::format("in system call {} from {}", nr, name);

@@ -3,7 +3,7 @@
 // is inside the dynamic linker or the C library's own code, which may hold
 // the locks dlopen takes (the loader's, malloc's); a thread blocked in a
 // system call is safe unless the call is one malloc makes under its lock
-// (mmap, brk...), or a futex wait in the dynamic linker.
+// (mmap, brk...), or a vfork (whose child runs on the thread's stack).
 #pragma once
 
 #include <sys/user.h>
