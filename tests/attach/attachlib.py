@@ -62,12 +62,13 @@ def markers(source: str) -> Dict[str, int]:
 class Proc:
     """A program started in the background, stdout a pipe read line by line."""
 
-    def __init__(self, argv, env, tmp, name, cwd=None):
+    def __init__(self, argv, env, tmp, name, cwd=None, stdin=False):
         self.argv = list(argv)
         self.err_path = os.path.join(tmp, name + ".stderr")
         self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=self.err, close_fds=True, start_new_session=True, cwd=cwd)
+        self.p = subprocess.Popen(self.argv, env=env, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=self.err, close_fds=True,
+                                  start_new_session=True, cwd=cwd)
         self.pid = self.p.pid
         self.out = b""
 
@@ -90,6 +91,25 @@ class Proc:
                 raise CheckFailed("%s closed its stdout before a line with %r (got %r)"
                                   % (self.argv, needle, self.out[-2000:]))
             self.out += chunk
+
+    def ask(self, line: str, timeout: float = toollib.TIMEOUT) -> str:
+        """Sends a line on stdin; returns the next line of stdout."""
+        seen = self.out.count(b"\n")
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(self.p.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while self.out.count(b"\n") <= seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(timeout=left):
+                raise CheckFailed("no answer to %r from %s within %.0f s" % (line, self.argv, timeout))
+            chunk = os.read(self.p.stdout.fileno(), 65536)
+            if not chunk:
+                raise CheckFailed("%s closed its stdout instead of answering %r" % (self.argv, line))
+            self.out += chunk
+        return self.out.decode(errors="replace").split("\n")[seen]
 
     def finish(self, timeout: float = toollib.TIMEOUT):
         """Waits for the exit; returns (status, all of stdout)."""
