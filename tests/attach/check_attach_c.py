@@ -6,8 +6,10 @@ run()), keeps them open, sleeps in nanosleep between them, counts sleeps
 that fail with EINTR, prints "ready" after 50 and "opened 1200 eintr 0" at
 the end, and exits 3. Checked, while it runs:
 
-- attach (-o output=...:threshold=0) exits 0 with one line; the process was
-  stopped for less than MAX_STOP_MS (the figure is printed);
+- attach (-o output=...:threshold=40) exits 0 with one line; the process
+  was stopped for less than MAX_STOP_MS (the figure is printed);
+- the threshold dump comes when 40 descriptors opened since the attach
+  are open: exactly those 40 tracked in it;
 - snapshot: the text report names open_ticket at ticker.c's marked line,
   called from run at its marked line, with exactly the descriptors opened
   since the attach, and counts the others as untracked (those opened
@@ -19,8 +21,13 @@ the end, and exits 3. Checked, while it runs:
   forgotten) and tracks only what came after;
 - detach again; the program's stdout and exit status are exactly those of
   a run without fdscope ("ready", "opened 1200 eintr 0", status 3): no
-  sleep saw EINTR, no open failed.
+  sleep saw EINTR, no open failed;
+- another ticker, attached, whose soft descriptor limit is then lowered
+  (to 30 above what it has open): its open fails with EMFILE, and the library
+  writes an EMFILE dump (trigger open) with every descriptor in it.
 """
+
+import resource
 
 import os
 import re
@@ -52,7 +59,7 @@ def check(ck, tmp, args):
     plain_files = os.path.join(tmp, "plain-files")
     for d in (dumps, files, plain_files):
         os.mkdir(d)
-    options = "output=%s/fdscope.%%p.jsonl:log=none:threshold=0" % dumps
+    options = "output=%s/fdscope.%%p.jsonl:log=none:threshold=40" % dumps
     procs = []
     try:
         plain = attachlib.Proc([args.ticker, plain_files, str(COUNT)], env, tmp, "plain")
@@ -63,8 +70,20 @@ def check(ck, tmp, args):
 
         # --- attach, snapshot ------------------------------------------------
         stop1 = attachlib.attach(ck, args.fdscope, p.pid, options, env, "first attach")
-        time.sleep(0.2)
+        time.sleep(0.3)
         r = attachlib.snapshot(ck, args.fdscope, p.pid, env, "first snapshot")
+        dump_file = r.stderr.strip().rsplit(" in ", 1)[-1]
+        try:
+            t = attachlib.Dump(dump_file, 1)
+            ck.expect(t.header["reason"] == "threshold" and t.header["tracked"] == 40,
+                      "the first dump is the threshold's, at 40 tracked descriptors",
+                      "header: %s" % t.header)
+            tracked40 = [i for i, rec in t.numbered_targets(files) if rec["tracked"]]
+            ck.expect(len(tracked40) == 40 and tracked40 == list(range(tracked40[0], tracked40[0] + 40)),
+                      "the threshold dump tracks 40 consecutive files, the first 40 since the attach",
+                      "%s" % tracked40)
+        except toollib.CheckFailed as e:
+            ck.expect(False, "the first dump is the threshold's", str(e))
         d1 = attachlib.snapshot_dump(r)
         first1, last1 = attachlib.check_split(ck, d1, files, "first snapshot")
         ck.expect(first1 is not None and first1 >= 50, "first snapshot: the 50 opened before 'ready' are "
@@ -121,6 +140,31 @@ def check(ck, tmp, args):
         ck.expect_equal((status, out), (pstatus, pout),
                         "attached, snapshot, detached twice: the same stdout and status as without fdscope")
         ck.expect_equal(p.stderr_text(), "", "nothing on the program's stderr (log=none)")
+
+        # --- EMFILE -------------------------------------------------------------
+        emfile_files = os.path.join(tmp, "emfile-files")
+        os.mkdir(emfile_files)
+        e = attachlib.Proc([args.ticker, emfile_files, str(COUNT)], env, tmp, "emfile")
+        procs.append(e)
+        e.read_until("ready")
+        attachlib.attach(ck, args.fdscope, e.pid, "output=%s/emfile.%%p.jsonl:log=none:threshold=0" % dumps, env,
+                         "attach to the EMFILE ticker")
+        open_now = len(os.listdir("/proc/%d/fd" % e.pid))
+        hard = resource.prlimit(e.pid, resource.RLIMIT_NOFILE)[1]
+        resource.prlimit(e.pid, resource.RLIMIT_NOFILE, (open_now + 30, hard))
+        status, out = e.finish()
+        emfile_dump = os.path.join(dumps, "emfile.%d.jsonl" % e.pid)
+        try:
+            ed = attachlib.Dump(emfile_dump, 1)
+            ck.expect(ed.header["reason"] == "emfile" and ed.header.get("trigger") == "open",
+                      "with the limit lowered: an EMFILE dump, triggered by open", "header: %s" % ed.header)
+            recs = ed.numbered_targets(emfile_files)
+            ck.expect(len(recs) > 50 and [i for i, _ in recs] == list(range(len(recs))),
+                      "the EMFILE dump lists every file the program had open (%d)" % len(recs))
+        except toollib.CheckFailed as ex:
+            ck.expect(False, "with the limit lowered: an EMFILE dump", str(ex))
+        ck.expect(status == 3 and re.fullmatch(r"ready\nopened \d+ eintr 0\n", out) is not None,
+                  "the EMFILE ticker ends as it would (status 3, fewer files opened)", out)
         if stop1 is not None and stop2 is not None:
             ck.note("stop times: %.1f ms, %.1f ms" % (stop1, stop2))
     finally:
