@@ -16,7 +16,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = {
     "shim/src": ["platform", "util", "stacks", "symbolize", "state", "lang", "dump", "track",
                  "interpose"],
-    "tools/fdscope": ["input", "analysis", "symbols", "output", "pipeline", "cli"],
+    "tools/fdscope": ["input", "analysis", "symbols", "output", "pipeline", "attach", "cli"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

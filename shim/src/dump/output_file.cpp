@@ -48,6 +48,7 @@ void output_after_fork() {
   g_refused[0] = 0;
   g_refused_error = 0;
 }
+void output_restart() { g_chosen[0] = 0; }
 
 namespace {
 

@@ -33,5 +33,8 @@ int output_open(const char* override_path, OutputTarget* t);
 
 // A forked child writes its own file.
 void output_after_fork();
+// So does a later attach (fdscope attach after a detach): its options may
+// name another file.
+void output_restart();
 
 }  // namespace fdscope

@@ -9,7 +9,9 @@
 #include "dump/dump.h"
 #include "platform/sys.h"
 #include "fdscope.h"
+#include "platform/load_order.h"
 #include "platform/own_fds.h"
+#include "track/attach.h"
 #include "track/lifecycle.h"
 #include "track/tracker.h"
 #include "track/triggers.h"
@@ -39,8 +41,9 @@ bool owns_process() {
 // other descriptor) must not touch the parent's table, so that check comes
 // first, before anything touches state. Then start-up, cheap once done, so
 // that a hook reached before the library constructor records like any other.
+// A library attached to a running process records only while attached.
 bool enter() {
-  if (!owns_process()) return false;
+  if (!owns_process() || recording_paused()) return false;
   ensure_init();
   return true;
 }
@@ -51,7 +54,14 @@ extern "C" {
 
 // The library constructor: tracking starts before main; the language
 // runtimes' start may allocate, which a hook must never do, so it is here.
+// A library loaded into a running process (fdscope attach) waits for
+// fdscope_attach_start() instead.
 void fdscope_init(void) {
+  if (loaded_after_libc(reinterpret_cast<const void*>(&fdscope_init))) {
+    set_loaded_late();
+    return;
+  }
+  mark_preloaded();
   ensure_init();
   start_runtimes();
 }

@@ -39,7 +39,7 @@ fdscope_lang_call kind_of(Call call) {
 
 }  // namespace
 
-void start() {
+void start(bool process_starting) {
   bool expected = false;
   if (!g_started.compare_exchange_strong(expected, true)) return;
   if (options().lang == LangMode::kOff) return;
@@ -47,7 +47,7 @@ void start() {
     g_python.store(true, std::memory_order_release);
     return;
   }
-  inject_node_preload();
+  if (process_starting) inject_node_preload();
 }
 
 bool enabled() { return options().lang != LangMode::kOff; }

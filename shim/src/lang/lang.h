@@ -13,8 +13,10 @@ namespace fdscope::lang {
 // From the library constructor, after the options are loaded (never from a
 // hook: Node.js injection calls setenv, which allocates). With lang=auto,
 // recognises Node.js (prepends the preload script to NODE_OPTIONS) and
-// CPython (starts the frame reader). Idempotent.
-void start();
+// CPython (starts the frame reader). Idempotent. `process_starting` false
+// (a library attached to a running process): Node.js has read its options
+// already, so only the CPython reader can start.
+void start(bool process_starting);
 
 // True when language stacks are recorded (lang=auto and the library runs).
 bool enabled();

@@ -58,6 +58,14 @@ void reserve_after_fork() {
   if (fresh >= 0) sys::ops.close((int)fresh);
 }
 
+void reserve_release() {
+  int fd = g_reserve.exchange(-1);
+  if (fd >= 0 && is_own_fd(fd)) {
+    drop_own_fd(fd);
+    sys::ops.close(fd);
+  }
+}
+
 void reserve_restore() {
   if (g_raised_soft) {
     rlimit lim = current_limit();

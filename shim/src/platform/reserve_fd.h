@@ -22,6 +22,9 @@ int reserve_memfd();
 // child takes a memfd of its own at the same number.
 void reserve_after_fork();
 
+// Gives the reserve up for good (fdscope detach); reserve_init() takes it again.
+void reserve_release();
+
 // Makes room for one more descriptor of the dump's, after an open failed
 // with EMFILE/ENFILE: first by giving up the reserve; if that cannot help
 // (none held, or the program lowered its limit below it), by raising the

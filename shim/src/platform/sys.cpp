@@ -59,6 +59,9 @@ void* do_map_file(int fd, size_t len) {
   long r = raw_syscall(SYS_mmap, 0, len, PROT_READ, MAP_PRIVATE, fd, 0);
   return raw_failed(r) ? nullptr : (void*)r;
 }
+long do_protect(void* addr, size_t len, int prot) {
+  return raw_syscall(SYS_mprotect, addr, len, prot);
+}
 
 long do_memfd(const char* name) { return raw_syscall(SYS_memfd_create, name, MFD_CLOEXEC); }
 long do_pwrite(int fd, const void* buf, size_t len, long offset) {
@@ -73,7 +76,8 @@ FDSCOPE_OPS_CONST Ops ops = {do_openat,      do_close,        do_read,      do_w
            do_getsockopt,  do_getsockname,  do_getpeername, do_getrlimit_nofile,
            do_setrlimit_nofile,
            do_uname,       do_map,          do_unmap,     do_map_file,
-           do_memfd,       do_pwrite,       do_dup_onto};
+           do_memfd,       do_pwrite,       do_dup_onto,
+           do_protect};
 
 int gettid() { return (int)raw_syscall(SYS_gettid); }
 int getpid() { return (int)raw_syscall(SYS_getpid); }

@@ -47,6 +47,7 @@ struct Ops {
   long (*memfd)(const char* name);         // memfd_create(name, MFD_CLOEXEC)
   long (*pwrite)(int fd, const void* buf, size_t len, long offset);
   long (*dup_onto)(int fd, int target);    // dup3(fd, target, O_CLOEXEC)
+  long (*protect)(void* addr, size_t len, int prot);  // mprotect (GOT patching)
 };
 
 #ifdef FDSCOPE_TESTING

@@ -194,12 +194,14 @@ void load_options() {
     log_line_stderr("fdscope: FDSCOPE_OPTIONS ignored in a setuid/setgid process\n");
     text = nullptr;
   }
+  load_options_from(text);
+}
+
+void load_options_from(const char* text) {
   parse_options(text, &g_options, to_stderr);
-  if (text) {
-    size_t n = strnlen(text, sizeof(g_text) - 1);
-    memcpy(g_text, text, n);
-    g_text[n] = 0;
-  }
+  size_t n = text ? strnlen(text, sizeof(g_text) - 1) : 0;
+  if (n) memcpy(g_text, text, n);
+  g_text[n] = 0;
 }
 
 const Options& options() { return g_options; }

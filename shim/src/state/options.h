@@ -46,6 +46,9 @@ void parse_options(const char* text, Options* out, void (*error)(const char* lin
 
 // Reads FDSCOPE_OPTIONS (ignored, with a note, in setuid/setgid processes).
 void load_options();
+// Takes the options from `text` instead (fdscope attach: the process has no
+// FDSCOPE_OPTIONS of its own); problems go to stderr as for load_options().
+void load_options_from(const char* text);
 
 const Options& options();
 

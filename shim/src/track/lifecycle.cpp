@@ -27,6 +27,7 @@ namespace {
 
 std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
 std::atomic<int> g_owner_pid{0};
+std::atomic<bool> g_loaded_late{false};
 
 // The forking thread is the child's only thread: state that other threads
 // of the parent held (a slot, the dump lock) is released, and the child
@@ -59,17 +60,16 @@ void after_fork_child() {
 
 void at_exit() { exit_dump(); }
 
-}  // namespace
-
-bool initialized() { return g_init_state.load(std::memory_order_acquire) == 2; }
-
-void ensure_init() {
-  if (initialized()) return;
+// The start-up itself, once; `options_text` null: FDSCOPE_OPTIONS.
+void init_once(const char* options_text) {
   int expected = 0;
   if (!g_init_state.compare_exchange_strong(expected, 1)) return;  // done or under way
   ShimScope scope;
   g_owner_pid.store(sys::getpid(), std::memory_order_relaxed);
-  load_options();
+  if (options_text)
+    load_options_from(options_text);
+  else
+    load_options();
   unwind_init();
   output_init();
   process_info_init();
@@ -81,8 +81,34 @@ void ensure_init() {
   g_init_state.store(2, std::memory_order_release);
 }
 
+}  // namespace
+
+bool initialized() { return g_init_state.load(std::memory_order_acquire) == 2; }
+
+void ensure_init() {
+  if (initialized() || g_loaded_late.load(std::memory_order_relaxed)) return;
+  init_once(nullptr);
+}
+
+void set_loaded_late() { g_loaded_late.store(true, std::memory_order_relaxed); }
+bool loaded_late() { return g_loaded_late.load(std::memory_order_relaxed); }
+
+void init_with_options(const char* text) {
+  if (!initialized()) {
+    init_once(text);
+    return;
+  }
+  ShimScope scope;
+  load_options_from(text);
+  output_init();
+  output_restart();
+  reserve_init(common::kStateName);
+  triggers_init();
+  state_publish();
+}
+
 void start_runtimes() {
-  if (initialized()) lang::start();
+  if (initialized()) lang::start(!loaded_late());
 }
 
 int owner_pid() { return g_owner_pid.load(std::memory_order_relaxed); }

@@ -36,4 +36,8 @@ void attribute_lang_stack(int fd, uint32_t stack);
 // Live count of tracked open descriptors (approximate between dumps).
 long tracked_open();
 
+// Forgets every open record (fdscope detach: what is open from then on is
+// untracked).
+void forget_all();
+
 }  // namespace fdscope

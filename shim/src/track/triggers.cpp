@@ -30,6 +30,7 @@ std::atomic<long> g_emfile_rearm_below{0};
 // action the program believes is installed (it asked for the default,
 // which the handler stands in for).
 std::atomic<bool> g_signal_ours{false};
+std::atomic<bool> g_stopped{false};  // triggers_stop() until triggers_init()
 std::atomic<long> g_stacks_from{0};  // stacks from this many open on
 struct sigaction g_program_action;
 
@@ -78,6 +79,7 @@ void install_signal_handler() {
 }  // namespace
 
 void triggers_init() {
+  g_stopped.store(false);
   const uint64_t limit = soft_limit();
   g_next_threshold.store(threshold_for(limit));
   const Options& o = options();
@@ -86,8 +88,14 @@ void triggers_init() {
   install_signal_handler();
 }
 
+void triggers_stop() {
+  g_stopped.store(true);
+  g_next_threshold.store(0);
+  if (g_signal_ours.exchange(false)) sigaction(options().signal, &g_program_action, nullptr);
+}
+
 void exit_dump() {
-  if (options().at_exit) write_dump(Reason::kExit, nullptr);
+  if (options().at_exit && !g_stopped.load()) write_dump(Reason::kExit, nullptr);
 }
 
 bool stacks_wanted(long open) { return open >= g_stacks_from.load(std::memory_order_relaxed); }
@@ -110,7 +118,7 @@ void after_create(long open) {
 }
 
 void after_create_failed(Call call, int, long open) {
-  if (!options().on_emfile) return;
+  if (!options().on_emfile || g_stopped.load(std::memory_order_relaxed)) return;
   bool armed = true;
   if (!g_emfile_armed.compare_exchange_strong(armed, false)) return;
   g_emfile_rearm_below.store(open - tenth(soft_limit()));

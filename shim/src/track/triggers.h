@@ -12,6 +12,10 @@ namespace fdscope {
 
 // Arms the threshold and installs the dump signal's handler.
 void triggers_init();
+// Disarms them (fdscope detach): the threshold, the at_exit dump, and the
+// dump signal, whose handler is replaced by the action the program
+// believes is installed. triggers_init() arms them again.
+void triggers_stop();
 // At exit (atexit): the at_exit dump, when asked for.
 void exit_dump();
 

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "attach/library_state.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/process_state.h"
@@ -226,6 +227,12 @@ int cmd_snapshot(int argc, char** argv) {
   if (std::optional<ProcessState> state = read_process_state(args.pid, &why))
     return snapshot_by_state(args, *state);
   if (!library_loaded(args.pid)) return kExitProblems;
+  // Detached: the library is mapped but no longer tracks, nor takes the
+  // signal.
+  if (std::string options, why_not; !attach::attached_options(args.pid, &options, &why_not)) {
+    fmt::print(stderr, "{}: process {} {}\n", kWho, args.pid, why_not);
+    return kExitProblems;
+  }
   if (args.force) return snapshot_by_environment(args);
   fmt::print(stderr,
              "{}: process {} has libfdscope.so loaded but publishes no state ({}), so whether "

@@ -15,5 +15,7 @@ int cmd_run(int argc, char** argv);
 int cmd_report(int argc, char** argv);
 int cmd_diff(int argc, char** argv);
 int cmd_snapshot(int argc, char** argv);
+int cmd_attach(int argc, char** argv);
+int cmd_detach(int argc, char** argv);
 
 }  // namespace fdscope::tool

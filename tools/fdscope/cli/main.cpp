@@ -23,6 +23,10 @@ void usage(std::FILE* out) {
              "      call sites that grew\n"
              "  snapshot [--timeout S] [--format text|json|folded] [--force] PID\n"
              "      dump a running process and report it\n"
+             "  attach [-o OPTIONS] PID\n"
+             "      load the library into a running process and start tracking\n"
+             "  detach PID\n"
+             "      stop tracking an attached process\n"
              "  version\n"
              "      print the version\n"
              "Run 'fdscope COMMAND --help' for a command's options.\n");
@@ -47,6 +51,8 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
   if (!strcmp(cmd, "diff")) return cmd_diff(argc - 2, argv + 2);
   if (!strcmp(cmd, "snapshot")) return cmd_snapshot(argc - 2, argv + 2);
+  if (!strcmp(cmd, "attach")) return cmd_attach(argc - 2, argv + 2);
+  if (!strcmp(cmd, "detach")) return cmd_detach(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     fmt::print("fdscope {}\n", FDSCOPE_VERSION);
     return kExitOk;

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "attach/library_state.h"
 #include "fdscope_common/output_name.h"
 #include "state/options.h"
 
@@ -76,7 +77,7 @@ bool check_process(long pid, const std::string& maps, const Options& options) {
   if (maps.find("/libfdscope") == std::string::npos) {
     fmt::print(stderr,
                "{}: process {} has no libfdscope.so loaded (start it with "
-               "LD_PRELOAD=.../libfdscope.so or under 'fdscope run')\n", kWho, pid);
+               "LD_PRELOAD=.../libfdscope.so or under 'fdscope run', or use 'fdscope attach')\n", kWho, pid);
     return false;
   }
   if (options.signal == 0) {
@@ -110,6 +111,10 @@ bool find_snapshot_target(long pid, SnapshotTarget* t, bool* to_stderr) {
   }
   Options options;
   std::string options_text = env_value(environ, "FDSCOPE_OPTIONS");
+  if (std::string why; !attach::attached_options(pid, &options_text, &why)) {
+    fmt::print(stderr, "{}: process {} {}\n", kWho, pid, why);
+    return false;
+  }
   parse_options(options_text.c_str(), &options, [](const char*) {});
   if (!check_process(pid, maps, options)) return false;
   t->pid = pid;
