@@ -41,6 +41,10 @@ namespace {
 // 2: language stacks (fd.lang_stack, stack frames with "lang").
 constexpr int kFormatVersion = 2;
 std::atomic<bool> g_busy{false};
+// A dump signal arrived while the output was busy (another dump, a double
+// close report): the one writing answers it when done, so that a snapshot
+// asked for during a threshold dump is not lost.
+std::atomic<bool> g_signal_waiting{false};
 std::atomic<unsigned> g_seq{0};        // every dump: its sequence number
 std::atomic<unsigned> g_automatic{0};  // threshold, emfile, signal, exit: max_dumps
 
@@ -240,7 +244,13 @@ int write_dump(Reason reason, const char* path, const char* trigger) {
   ShimScope scope;
   const bool automatic = reason != Reason::kRequest;
   if (automatic && g_automatic.load() >= options().max_dumps) return -ECANCELED;
-  if (!try_lock_output()) return -EBUSY;
+  if (!try_lock_output()) {
+    if (reason != Reason::kSignal) return -EBUSY;
+    g_signal_waiting.store(true, std::memory_order_release);
+    // The holder may have let go between the two: then it is ours after all.
+    if (!try_lock_output()) return -EBUSY;
+    g_signal_waiting.store(false, std::memory_order_relaxed);
+  }
   if (automatic) g_automatic.fetch_add(1);
   unsigned seq = g_seq.fetch_add(1) + 1;
   char where[kPathMax] = "";
@@ -256,12 +266,17 @@ bool try_lock_output() {
   return g_busy.compare_exchange_strong(expected, true, std::memory_order_acquire);
 }
 
-void unlock_output() { g_busy.store(false, std::memory_order_release); }
+void unlock_output() {
+  g_busy.store(false, std::memory_order_release);
+  if (g_signal_waiting.load(std::memory_order_acquire) && g_signal_waiting.exchange(false))
+    write_dump(Reason::kSignal, nullptr);
+}
 
 void dump_after_fork() {
   g_seq.store(0);
   g_automatic.store(0);
   g_busy.store(false);
+  g_signal_waiting.store(false);
   output_after_fork();
   process_info_after_fork();
 }
