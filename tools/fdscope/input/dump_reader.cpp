@@ -139,6 +139,13 @@ void read_fields(Line& l) {
     read_field(l, field.key, SimdValue{field.value});
 }
 
+// The library's order of an fd line's fields (shim/src/dump/dump.cpp,
+// write_fd), for the flat fast path.
+const flat_json::KeyOrder kFdOrder{"type",    "pid",    "seq",   "run",           "fd",
+                                   "kind",    "target", "tracked", "call",        "flags",
+                                   "time_ms", "age_ms", "tid",   "thread",        "stack",
+                                   "connect_stack", "lang_stack"};
+
 // Lines read from the fields of the flat fast path alone; the others look
 // fields up in their simdjson document.
 bool needs_document(LineType t) {
@@ -244,9 +251,9 @@ class Reader {
     std::vector<DumpFd>* into = has_last_ ? &result_.dumps[last_->second].fds : nullptr;
     Line l;
     l.fd = into ? &into->emplace_back() : &(spare_ = DumpFd{});
-    bool flat = flat_json::parse(json, [&l](std::string_view k, const flat_json::Value& v) {
-      read_field(l, k, FlatValue{v});
-    });
+    bool flat = flat_json::parse(
+        json, [&l](std::string_view k, const flat_json::Value& v) { read_field(l, k, FlatValue{v}); },
+        &kFdOrder);
     if (flat) l.kind = type_of(l.type);
     if (!flat || needs_document(l.kind)) {
       DumpFd* fd = l.fd;
