@@ -26,10 +26,11 @@ std::atomic<unsigned> g_reports{0};
 
 // The first close's frames: its whole stack when its site asked for them
 // (after an earlier double close, track/tracker.cpp), else the one frame
-// of the code that called close.
-StackView first_close_frames(const FdRecord& rec) {
+// of the code that called close (`caller`: an aligned copy of the
+// record's, which is only 4-byte aligned).
+StackView first_close_frames(const FdRecord& rec, const uintptr_t* caller) {
   if (rec.dead.close_stack) return stack_frames(rec.dead.close_stack);
-  if (rec.dead.close_caller) return {&rec.dead.close_caller, 1};
+  if (*caller) return {caller, 1};
   return {nullptr, 0};
 }
 
@@ -47,8 +48,8 @@ void add_stack_text(LineBuf& line, StackView st, const Symbolizer& sym) {
   }
 }
 
-void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
-                const Symbolizer& sym, uint64_t ms_since_first) {
+void log_report(int fd, const FdRecord& rec, const uintptr_t* caller, uint32_t second,
+                int second_tid, const Symbolizer& sym, uint64_t ms_since_first) {
   LogSink log;
   if (!log.enabled()) return;
   LineBuf head;
@@ -62,7 +63,7 @@ void log_report(int fd, const FdRecord& rec, uint32_t second, int second_tid,
   log.write(again.add("\n"));
   LineBuf first;
   first.add("fdscope:   first closed at: ");
-  add_stack_text(first, first_close_frames(rec), sym);
+  add_stack_text(first, first_close_frames(rec, caller), sym);
   if (caller_only(rec))
     first.add(" (the caller only; the next double close from this site shows the whole stack)");
   log.write(first.add("\n"));
@@ -80,7 +81,9 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
   Scratch scratch(size_t(64) << 20);
   uintptr_t addrs[3 * kMaxDepth];
   size_t n = 0;
-  for (StackView st : {stack_frames(rec.stack), first_close_frames(rec), stack_frames(second)}) {
+  const uintptr_t caller = rec.dead.close_caller;
+  for (StackView st :
+       {stack_frames(rec.stack), first_close_frames(rec, &caller), stack_frames(second)}) {
     for (unsigned i = 0; i < st.depth; ++i) addrs[n++] = st.frames[i];
   }
   Symbolizer sym;
@@ -89,7 +92,7 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
   const uint64_t now_mono = sys::coarse_monotonic_ns();
   const uint64_t since_ms =
       now_mono > rec.mono_ns ? (now_mono - rec.mono_ns) / 1000000 : 0;
-  log_report(fd, rec, second, second_tid, sym, since_ms);
+  log_report(fd, rec, &caller, second, second_tid, sym, since_ms);
 
   OutputTarget target;
   int out = output_open(nullptr, &target);
@@ -107,7 +110,7 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
     w.key("ms_before").u64(since_ms);
     if (caller_only(rec)) w.key("caller_only").boolean(true);
     w.key("frames");
-    write_frames(w, first_close_frames(rec), sym, true);
+    write_frames(w, first_close_frames(rec, &caller), sym, true);
     w.raw("}").key("second_close").raw("{\"tid\":").i64(second_tid).key("frames");
     write_frames(w, stack_frames(second), sym, true);
     w.raw("}}\n");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dump/fd_describe.h"
 #include "platform/own_fds.h"
@@ -75,13 +76,80 @@ void StackIdSet::add(uint32_t id) {
   }
 }
 
+namespace {
+
+// The descriptors the table holds open (a racy peek), and 0, 1 and 2 (which
+// a process inherits untracked), ascending, except the library's own;
+// false if there are more than cap.
+bool list_table_fds(int dir, int* out, size_t cap, size_t* n) {
+  *n = 0;
+  FdTable& table = fd_table();
+  const unsigned end = table.capacity();
+  for (unsigned fd = 0; fd < end || fd <= 2; ++fd) {
+    FdSlot* s = fd < end ? table.slot((int)fd, false) : nullptr;
+    if (!s && fd > 2) {
+      fd |= FdTable::kChunkSize - 1;  // an unmapped chunk
+      continue;
+    }
+    if (fd > 2 && s->rec.state != SlotState::kOpen) continue;
+    if ((int)fd == dir || is_own_fd((int)fd)) continue;
+    if (*n >= cap) return false;
+    out[(*n)++] = (int)fd;
+  }
+  return true;
+}
+
+struct Describer {
+  Scratch& scratch;
+  Snapshot* out;
+  FdDescription* desc;
+  PathModes modes;
+  int dir;  // the open /proc/self/fd, or -1
+
+  // Appends fd's entry; 1 added, 0 closed meanwhile, -ENOMEM.
+  int add(int fd) {
+    DumpEntry& e = out->entries[out->count];
+    e = DumpEntry{};
+    e.fd = fd;
+    bool busy;
+    e.tracked = read_record(e.fd, &e.rec, &busy);
+    // A record whose descriptor was closed since the listing is left out.
+    if (!describe_fd(e.fd, e.tracked ? &e.rec : nullptr, desc,
+                     dir >= 0 && is_own_fd(dir) ? dir : -1, &modes))
+      return 0;
+    size_t len = strlen(desc->target);
+    char* target = scratch.alloc<char>(len + 1);
+    if (!target) return -ENOMEM;
+    memcpy(target, desc->target, len + 1);
+    e.kind = desc->kind;
+    e.target = target;
+    out->skipped += busy;
+    out->tracked += e.tracked;
+    ++out->count;
+    return 1;
+  }
+};
+
+bool entry_has(const Snapshot& snap, size_t n, int fd) {
+  size_t lo = 0, hi = n;  // entries [0, n) are ascending
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (snap.entries[mid].fd < fd) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < n && snap.entries[lo].fd == fd;
+}
+
+}  // namespace
+
 int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
   size_t cap = soft_limit < (1u << 20) ? (size_t)soft_limit + 64 : (1u << 20);
   int* fds = scratch.alloc<int>(cap);
   constexpr size_t kDirBuf = 32 * 1024;
   char* dirbuf = scratch.alloc<char>(kDirBuf);
   FdDescription* desc = scratch.alloc<FdDescription>(1);
-  if (!fds || !dirbuf || !desc) return -ENOMEM;
+  out->entries = scratch.alloc<DumpEntry>(cap + 1);
+  if (!fds || !dirbuf || !desc || !out->entries) return -ENOMEM;
 
   // At most one descriptor of the dump's is open at any time (this
   // directory, then /proc/self/maps, each ELF file, the output), so the one
@@ -90,63 +158,75 @@ int take_snapshot(Scratch& scratch, uint64_t soft_limit, Snapshot* out) {
     return sys::ops.openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   });
   if (dir < 0) return (int)dir;
-  size_t nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
   // Kept open to look the descriptors up in (still the only one the dump
-  // has open); its own, so that a host closing it is noticed (and closed
-  // now if the registry is full).
+  // has open); its own, so that a host closing it is noticed.
   add_own_fd((int)dir);
-  if (!is_own_fd((int)dir)) {
+  const bool own_dir = is_own_fd((int)dir);  // (not when the registry is full)
+
+  // The kernel counts the open descriptors (the size of /proc/self/fd,
+  // Linux 6.2+). When the table's open descriptors, 0-2 and the library's
+  // own are all of them, the directory need not be listed: listing costs
+  // about a microsecond a descriptor.
+  struct stat st{};
+  const uint64_t kernel_count =
+      own_dir && sys::ops.fstat((int)dir, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+  size_t nfds = 0;
+  bool from_table = kernel_count > 0 && list_table_fds((int)dir, fds, cap, &nfds);
+  if (!from_table) nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
+  if (!own_dir) {
     sys::ops.close((int)dir);
     dir = -1;
   }
 
+  Describer d{scratch, out, desc, {}, (int)dir};
+  d.modes.init(scratch, 8192);  // without it, every path takes an fstat
+  for (size_t i = 0; i < nfds; ++i)
+    if (d.add(fds[i]) < 0) {
+      close_dir((int)dir);
+      return -ENOMEM;
+    }
+  if (from_table && out->count + (size_t)list_own_fds(nullptr, 0) != kernel_count) {
+    // Some are not the table's (created behind the library's back, or
+    // changing right now): list them after all, and add the ones missing.
+    const size_t have = out->count;
+    nfds = list_open_fds((int)dir, fds, cap, dirbuf, kDirBuf);
+    for (size_t i = 0; i < nfds; ++i)
+      if (!entry_has(*out, have, fds[i]) && d.add(fds[i]) < 0) {
+        close_dir((int)dir);
+        return -ENOMEM;
+      }
+    if (out->count > have) {  // two ascending runs: merged
+      DumpEntry* merged = scratch.alloc<DumpEntry>(out->count);
+      if (!merged) {
+        close_dir((int)dir);
+        return -ENOMEM;
+      }
+      size_t i = 0, j = have, k = 0;
+      while (i < have || j < out->count)
+        merged[k++] = j == out->count || (i < have && out->entries[i].fd < out->entries[j].fd)
+                          ? out->entries[i++]
+                          : out->entries[j++];
+      out->entries = merged;
+    }
+  }
+  close_dir((int)dir);
+
   size_t peak_cap = peak_candidates();
   out->peaks = scratch.alloc<StackPeak>(peak_cap + 1);
-  if (!out->peaks) {
-    close_dir((int)dir);
-    return -ENOMEM;
-  }
+  if (!out->peaks) return -ENOMEM;
   out->peak_count = collect_peaks(out->peaks, peak_cap);
-  out->entries = scratch.alloc<DumpEntry>(nfds + 1);
-  if (!out->entries || !out->stacks.init(scratch, nfds * 3 + out->peak_count * 2 + 1)) {
-    close_dir((int)dir);
-    return -ENOMEM;
-  }
+  if (!out->stacks.init(scratch, out->count * 3 + out->peak_count * 2 + 1)) return -ENOMEM;
   for (size_t i = 0; i < out->peak_count; ++i) {
     out->stacks.add(out->peaks[i].stack);
     out->stacks.add(out->peaks[i].partner);
   }
-  PathModes modes;
-  modes.init(scratch, 8192);  // without it, every path takes an fstat
-  for (size_t i = 0; i < nfds; ++i) {
-    DumpEntry& e = out->entries[out->count];
-    e = DumpEntry{};
-    e.fd = fds[i];
-    bool busy;
-    e.tracked = read_record(e.fd, &e.rec, &busy);
-    // A record whose descriptor was closed since the listing is left out.
-    if (!describe_fd(e.fd, e.tracked ? &e.rec : nullptr, desc,
-                     dir >= 0 && is_own_fd((int)dir) ? (int)dir : -1, &modes))
-      continue;
-    size_t len = strlen(desc->target);
-    char* target = scratch.alloc<char>(len + 1);
-    if (!target) {
-      close_dir((int)dir);
-      return -ENOMEM;
-    }
-    memcpy(target, desc->target, len + 1);
-    e.kind = desc->kind;
-    e.target = target;
-    out->skipped += busy;
-    if (e.tracked) {
-      ++out->tracked;
-      out->stacks.add(e.rec.stack);
-      out->stacks.add(e.rec.live.connect_stack);
-      out->stacks.add(e.rec.lang_stack);
-    }
-    ++out->count;
+  for (size_t i = 0; i < out->count; ++i) {
+    const DumpEntry& e = out->entries[i];
+    if (!e.tracked) continue;
+    out->stacks.add(e.rec.stack);
+    out->stacks.add(e.rec.live.connect_stack);
+    out->stacks.add(e.rec.lang_stack);
   }
-  close_dir((int)dir);
   return 0;
 }
 

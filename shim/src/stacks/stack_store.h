@@ -7,8 +7,9 @@
 // atomic bump) and published with a CAS into an open-addressing index. Two
 // threads inserting the same new stack at once both append it; one wins the
 // index slot and the other's copy is left unused (rare, and bounded by the
-// number of threads). When the index is half full, new stacks get id 0
-// ("not recorded") rather than growing without bound.
+// number of threads). The index is a small one for the first stacks and a
+// large one for more (stacks/stack_store.cpp); when that is half full, new
+// stacks get id 0 ("not recorded") rather than growing without bound.
 #pragma once
 
 #include <stdint.h>

@@ -24,17 +24,23 @@ namespace fdscope {
 
 enum class SlotState : uint8_t { kEmpty = 0, kOpen = 1, kClosed = 2 };
 
-// 40 bytes: memory grows with the highest descriptor number, so a slot
-// holds ids, not data. What only an open descriptor needs and what only a
-// closed one needs (for a double-close report) share their bytes; peer
-// addresses and thread names are interned (stacks/blob_store.h).
+// 64-bit fields of a record, aligned to 4 bytes: the record (36 bytes)
+// then follows its slot's 4-byte sequence without padding.
+typedef uint64_t u64_align4 __attribute__((aligned(4)));
+
+// 36 bytes, 40 with its slot's sequence: memory grows with the highest
+// descriptor number, so a slot holds ids, not data. What only an open
+// descriptor needs and what only a closed one needs (for a double-close
+// report) share their bytes; peer addresses and thread names are interned
+// (stacks/blob_store.h). State, call and thread share one word: a Linux
+// thread id is below PID_MAX_LIMIT, 2^22.
 struct FdRecord {
-  SlotState state;
+  SlotState state : 2;
   Call call : 8;
+  uint32_t tid : 22;    // creating thread
   uint32_t stack;       // interned creating stack, 0 = none
   uint32_t lang_stack;  // interned JavaScript/Python stack, 0 = none
-  int32_t tid;          // creating thread
-  uint64_t mono_ns;     // open: when it was created; closed: when it was closed
+  u64_align4 mono_ns;   // open: when it was created; closed: when it was closed
   union {
     struct {
       uint32_t connect_stack;  // interned stack of the last connect(), 0 = none
@@ -45,16 +51,18 @@ struct FdRecord {
     struct {
       uint32_t close_stack;    // when its site wants whole stacks (a double close seen); 0 = none
       int32_t close_tid;
-      uintptr_t close_caller;  // the return address into the code that closed it
+      u64_align4 close_caller;  // the return address into the code that closed it
     } dead;  // state kClosed
   };
 };
-static_assert(sizeof(FdRecord) == 40, "a slot per descriptor number: keep it small");
+static_assert(sizeof(FdRecord) == 36 && alignof(FdRecord) == 4,
+              "a slot per descriptor number: keep it small");
 
 struct FdSlot {
   std::atomic<uint32_t> seq;
   FdRecord rec;
 };
+static_assert(sizeof(FdSlot) == 40, "40 bytes a descriptor number (40 KiB a chunk)");
 
 class FdTable {
  public:

@@ -30,11 +30,12 @@ uint32_t capture_interned() { return fdscope::capture_interned(options().depth);
 
 void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lang_stack,
                  uint64_t now) {
-  r.state = SlotState::kOpen;
+  const uint32_t tid = (uint32_t)current_tid();
+  r.state = SlotState::kOpen;  // state, call and tid share a word: set together
   r.call = call;
+  r.tid = tid;
   r.stack = stack;
   r.lang_stack = lang_stack;
-  r.tid = current_tid();
   r.mono_ns = now;
   r.live = {};
   r.live.flags = flags;

@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "platform/sys.h"
 #include "util/text.h"
 
@@ -53,22 +57,49 @@ size_t utf8_len(const unsigned char* s, size_t n) {
 
 // Paths are bytes, not text: a byte that is not part of valid UTF-8 is
 // written as \u00XX (its Latin-1 reading), so every line stays valid JSON.
+namespace {
+// The bytes written as they are: printable ASCII but '"' and '\\'.
+struct PlainBytes {
+  bool plain[256];
+  constexpr PlainBytes() : plain() {
+    for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainBytes kPlain;
+}  // namespace
+
 void JsonWriter::escaped(const char* s, size_t n) {
   size_t run = 0;  // copy unescaped runs in one piece
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;  // the usual byte
+  size_t i = 0;
+  while (i < n) {
+    // Past the plain bytes: sixteen at a time while sixteen are left.
+#ifdef __SSE2__
+    while (i + 16 <= n) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      const __m128i special = _mm_or_si128(
+          _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),  // signed: >= 0x80 too
+                       _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+          _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+      const unsigned hit = (unsigned)_mm_movemask_epi8(special);
+      if (hit) {
+        i += (size_t)__builtin_ctz(hit);
+        break;
+      }
+      i += 16;
+    }
+#endif
+    while (i < n && kPlain.plain[(unsigned char)s[i]]) ++i;
+    if (i >= n) break;
+    const unsigned char c = (unsigned char)s[i];
     if (c >= 0x80) {
       size_t len = utf8_len((const unsigned char*)s + i, n - i);
-      if (len) {
-        i += len - 1;
+      if (len) {  // valid UTF-8: as it is
+        i += len;
         continue;
       }
-    } else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-      continue;
     }
     put(s + run, i - run);
-    run = i + 1;
+    run = ++i;
     char esc[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
     if (c == '"') put("\\\"", 2);
     else if (c == '\\') put("\\\\", 2);
@@ -88,6 +119,10 @@ JsonWriter& JsonWriter::str(const char* s, size_t n) {
 }
 
 JsonWriter& JsonWriter::u64(uint64_t v) {
+  if (cap_ - len_ >= 20) {  // straight into the buffer
+    len_ += format_u64(buf_ + len_, v);
+    return *this;
+  }
   char tmp[20];
   put(tmp, format_u64(tmp, v));
   return *this;

@@ -13,8 +13,8 @@ class JsonWriter {
  public:
   JsonWriter(int fd, char* buf, size_t cap) : fd_(fd), buf_(buf), cap_(cap) {}
 
-  JsonWriter& raw(const char* s) { return raw(s, strlen(s)); }
-  JsonWriter& raw(const char* s, size_t n) {
+  __attribute__((always_inline)) JsonWriter& raw(const char* s) { return raw(s, strlen(s)); }
+  __attribute__((always_inline)) JsonWriter& raw(const char* s, size_t n) {
     put(s, n);
     return *this;
   }
@@ -25,7 +25,7 @@ class JsonWriter {
   JsonWriter& hex(uint64_t v);                // as a string, "0x..."
   JsonWriter& boolean(bool v) { return raw(v ? "true" : "false"); }
   // ,"key":
-  JsonWriter& key(const char* k) {
+  __attribute__((always_inline)) JsonWriter& key(const char* k) {
     const size_t n = strlen(k);  // known at compile time for the usual literal
     if (n + 4 <= cap_ - len_) {
       char* p = buf_ + len_;
@@ -44,7 +44,7 @@ class JsonWriter {
   }
   // A string known to need no escaping (a name of the library's own:
   // kinds, calls, line types), quoted.
-  JsonWriter& plain(const char* s) {
+  __attribute__((always_inline)) JsonWriter& plain(const char* s) {
     put("\"", 1);
     put(s, strlen(s));
     put("\"", 1);
@@ -62,8 +62,31 @@ class JsonWriter {
  private:
   // Every byte written goes through here: the usual case (room in the
   // buffer) inline, the rest (flushing, no buffer) out of line.
-  void put(const char* s, size_t n) {
-    if (n <= cap_ - len_) {
+  __attribute__((always_inline)) void put(const char* s, size_t n) {
+    const size_t room = cap_ - len_;
+    if (n <= 16 && room >= 16) {  // most pieces: copied without a call
+      char* d = buf_ + len_;
+      if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+      } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+      } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+      }
+      len_ += n;
+      return;
+    }
+    if (n <= room) {
       memcpy(buf_ + len_, s, n);
       len_ += n;
       return;

@@ -15,11 +15,36 @@ bool parse_u64(const char* s, size_t n, uint64_t* out) {
 }
 
 unsigned format_u64(char* buf, uint64_t v) {
-  char tmp[20];
-  char* p = tmp + sizeof(tmp);
-  do *--p = (char)('0' + v % 10); while (v /= 10);
-  unsigned n = (unsigned)(tmp + sizeof(tmp) - p);
-  memcpy(buf, p, n);
+  static const char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  static const uint64_t kPow10[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+                                      1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+                                      10000000000ull, 100000000000ull, 1000000000000ull,
+                                      10000000000000ull, 100000000000000ull,
+                                      1000000000000000ull, 10000000000000000ull,
+                                      100000000000000000ull, 1000000000000000000ull,
+                                      10000000000000000000ull};
+  // Digits from the bit length (log10(2) ~ 1233/4096), corrected by one.
+  const unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+  unsigned n = (bits * 1233) >> 12;
+  n += n < 20 && v >= kPow10[n];
+  if (n == 0) n = 1;
+  char* p = buf + n;  // written from the end, two digits at a time
+  while (v >= 100) {
+    unsigned r = (unsigned)(v % 100);
+    v /= 100;
+    p -= 2;
+    p[0] = kPairs[2 * r];
+    p[1] = kPairs[2 * r + 1];
+  }
+  if (v >= 10) {
+    p[-2] = kPairs[2 * v];
+    p[-1] = kPairs[2 * v + 1];
+  } else {
+    p[-1] = (char)('0' + v);
+  }
   return n;
 }
 

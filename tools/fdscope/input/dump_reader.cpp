@@ -58,7 +58,7 @@ struct Line {
   LineType kind = LineType::kNone;  // of type
   int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
   int64_t peak = 0, open = 0, native_stack = 0;  // peak lines
-  DumpFd fd;
+  DumpFd* fd = nullptr;  // where the record's fields go (Reader::handle)
 };
 
 // A field's value, from simdjson or from the flat fast path, converted the
@@ -90,7 +90,7 @@ inline void set(std::string& s, std::string_view v) {
 
 template <typename V>
 void read_field(Line& l, std::string_view k, const V& v) {
-  DumpFd& r = l.fd;
+  DumpFd& r = *l.fd;
   switch (k.size()) {
     case 2:
       if (k == "fd") r.fd = (int)v.as_int(-1);
@@ -138,6 +138,13 @@ void read_fields(Line& l) {
   for (simdjson::dom::key_value_pair field : simdjson::dom::object(l.obj))
     read_field(l, field.key, SimdValue{field.value});
 }
+
+// The library's order of an fd line's fields (shim/src/dump/dump.cpp,
+// write_fd), for the flat fast path.
+const flat_json::KeyOrder kFdOrder{"type",    "pid",    "seq",   "run",           "fd",
+                                   "kind",    "target", "tracked", "call",        "flags",
+                                   "time_ms", "age_ms", "tid",   "thread",        "stack",
+                                   "connect_stack", "lang_stack"};
 
 // Lines read from the fields of the flat fast path alone; the others look
 // fields up in their simdjson document.
@@ -239,29 +246,47 @@ class Reader {
     size_t brace = text.find('{');
     if (brace == std::string::npos) return;
     std::string_view json = text.substr(brace);
+    // An fd line's fields go straight into the record it will be: the next
+    // one of the last line's dump (nearly every line is one), else a spare.
+    std::vector<DumpFd>* into = has_last_ ? &result_.dumps[last_->second].fds : nullptr;
     Line l;
-    if (flat_json::parse(json, [&l](std::string_view k, const flat_json::Value& v) {
-          read_field(l, k, FlatValue{v});
-        })) {
+    l.fd = into ? &into->emplace_back() : &(spare_ = DumpFd{});
+    bool flat = flat_json::parse(
+        json, [&l](std::string_view k, const flat_json::Value& v) { read_field(l, k, FlatValue{v}); },
+        &kFdOrder);
+    if (flat) l.kind = type_of(l.type);
+    if (!flat || needs_document(l.kind)) {
+      DumpFd* fd = l.fd;
+      *fd = DumpFd{};
+      l = Line{};
+      l.fd = fd;
+      if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
+          !l.obj.is_object()) {
+        if (into) into->pop_back();
+        if (brace == 0) problem(lineno, "not valid JSON");
+        return;
+      }
+      read_fields(l);
       l.kind = type_of(l.type);
-      if (!needs_document(l.kind)) return handle_object(lineno, l);
     }
-    l = Line{};
-    if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
-        !l.obj.is_object()) {
-      if (brace == 0) problem(lineno, "not valid JSON");
-      return;
+    if (into && l.kind != LineType::kFd) {  // not a record: its fields move to the spare
+      spare_ = std::move(into->back());
+      into->pop_back();
+      l.fd = &spare_;
+      into = nullptr;
     }
-    read_fields(l);
-    l.kind = type_of(l.type);
-    handle_object(lineno, l);
+    if (!handle_object(lineno, l, into) && into) into->pop_back();
   }
 
-  void handle_object(long lineno, Line& l) {
-    if (l.kind == LineType::kNone) return;  // foreign JSON
+  // into: the records the line's fields were read into the back of, or
+  // nullptr. Returns whether that record stays (the line is an fd line of
+  // that dump).
+  bool handle_object(long lineno, Line& l, const std::vector<DumpFd>* into) {
+    if (l.kind == LineType::kNone) return false;  // foreign JSON
     if (l.kind == LineType::kHeader) {
       has_last_ = false;
-      return header(lineno, l.obj, Identity{l.pid, std::string(l.run), l.seq});
+      header(lineno, l.obj, Identity{l.pid, std::string(l.run), l.seq});
+      return false;
     }
     // A dump's lines follow each other: most lines are of the last line's
     // dump, found without building its identity.
@@ -273,10 +298,10 @@ class Reader {
       Identity id{l.pid, std::string(l.run), l.seq};
       auto it = open_.find(id);
       if (it == open_.end()) {
-        if (rejected_.count(id)) return;
+        if (rejected_.count(id)) return false;
         if (l.kind != LineType::kOther)
           problem(lineno, fmt::format("\"{}\" line of a dump whose header is missing", l.type));
-        return;
+        return false;
       }
       last_ = it;
       has_last_ = true;
@@ -284,21 +309,25 @@ class Reader {
     }
     Dump& d = result_.dumps[index];
     if (l.kind == LineType::kFd) {
-      if (l.fd.kind.empty()) l.fd.kind = "other";
-      d.fds.push_back(std::move(l.fd));
+      if (l.fd->kind.empty()) l.fd->kind = "other";
+      if (into == &d.fds) return true;
+      d.fds.push_back(std::move(*l.fd));
     } else if (l.kind == LineType::kModule) {
       d.modules[(int)int_or(l.obj, "id", -1)] =
           DumpModule{str_or(l.obj, "path"), hex_or(l.obj, "base"), str_or(l.obj, "build_id")};
     } else if (l.kind == LineType::kStack) {
       stack(lineno, l.obj, d);
     } else if (l.kind == LineType::kPeak) {
-      d.peaks.push_back(DumpPeak{l.fd.stack, (uint32_t)l.native_stack, (long)l.peak,
-                                 (long)l.open, std::move(l.fd.call), l.fd.time_ms});
+      d.peaks.push_back(DumpPeak{l.fd->stack, (uint32_t)l.native_stack, (long)l.peak,
+                                 (long)l.open, std::move(l.fd->call), l.fd->time_ms});
     } else if (l.kind == LineType::kEnd) {
       end(lineno, l, d);
       open_.erase(last_);
       has_last_ = false;
+      // What the header reserved beyond the dump's records (more dumps follow).
+      if (d.fds.capacity() > 2 * d.fds.size() + 64) d.fds.shrink_to_fit();
     }
+    return false;
   }
 
   void stack(long lineno, Element obj, Dump& d) {
@@ -354,8 +383,10 @@ class Reader {
     d.tracked_peak = int_or(obj, "tracked_peak");
     d.tracked_peak_time_ms = int_or(obj, "tracked_peak_time_ms");
     // Room for its fd lines: the library writes one per open descriptor,
-    // and no line is shorter than 64 bytes.
-    if (d.open > 0) d.fds.reserve((size_t)std::min<int64_t>(d.open, (text_end_ - text_pos_) / 64 + 1));
+    // and they are most of the bytes that follow (one is 200-400 bytes, and
+    // none shorter than 64); the end line gives back what was too much.
+    const int64_t left = text_end_ - text_pos_;
+    d.fds.reserve((size_t)std::min(std::max<int64_t>(d.open, left / 256), left / 64 + 1));
     open_[id] = result_.dumps.size();
     result_.dumps.push_back(std::move(d));
   }
@@ -366,6 +397,7 @@ class Reader {
   std::set<Identity> rejected_;  // dumps of a format this reader does not know
   std::map<Identity, size_t>::iterator last_;  // the dump of the last line, if has_last_
   bool has_last_ = false;
+  DumpFd spare_;  // the fields of a line that is no record of the last line's dump
   const char* text_pos_ = nullptr;  // the line being read
   const char* text_end_ = nullptr;
   ReadResult result_;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string_view>
 
 #ifdef __SSE2__
@@ -92,16 +93,17 @@ inline bool string(const char*& p, const char* end, std::string_view* out) {
   }
 }
 
-// p at '-' or a digit.
+// p at '-' or a digit. The byte at `end` is readable and no digit, '.' or
+// 'e' (see parse): the scan stops there without comparing with `end`.
 inline bool integer(const char*& p, const char* end, int64_t* out) {
   const bool negative = *p == '-';
   p += negative;
   const char* digits = p;
   uint64_t v = 0;
-  for (unsigned d; p < end && (d = (unsigned)(unsigned char)*p - '0') < 10; ++p) v = v * 10 + d;
+  for (unsigned d; (d = (unsigned)(unsigned char)*p - '0') < 10; ++p) v = v * 10 + d;
   const size_t n = (size_t)(p - digits);
-  if (n - 1 >= 18 || (n > 1 && *digits == '0')) return false;  // none, too long, leading 0
-  if (p < end && (*p == '.' || (*p | 0x20) == 'e')) return false;
+  if (n - 1 >= 18 || (n > 1 && *digits == '0') || p > end) return false;  // none, too long, leading 0
+  if (*p == '.' || (*p | 0x20) == 'e') return false;
   *out = negative ? -(int64_t)v : (int64_t)v;
   return true;
 }
@@ -114,14 +116,64 @@ inline bool literal(const char*& p, const char* end, const char* word, size_t n)
 
 }  // namespace detail
 
+// The keys a reader expects, in the order a writer usually puts them (the
+// library writes its lines' fields in one order): a member whose key is the
+// next one expected is taken by one 16-byte comparison instead of a scan.
+// Any other key is scanned as usual (and the next one expected is the one
+// after the key that last matched).
+class KeyOrder {
+ public:
+  static constexpr size_t kMaxKey = 13;  // "key": fits in 16 bytes
+  static constexpr size_t kMaxKeys = 32;
+  KeyOrder(std::initializer_list<std::string_view> keys) {
+    for (std::string_view k : keys) {
+      if (k.size() > kMaxKey || n_ == kMaxKeys) continue;
+      Key& e = keys_[n_++];
+      e.key = k;
+      e.len = k.size() + 3;
+      e.quoted[0] = '"';
+      std::memcpy(e.quoted + 1, k.data(), k.size());
+      e.quoted[k.size() + 1] = '"';
+      e.quoted[k.size() + 2] = ':';
+      for (size_t i = 0; i < e.len; ++i) e.mask[i] = (char)0xff;
+    }
+  }
+  size_t size() const { return n_; }
+  std::string_view key(size_t i) const { return keys_[i].key; }
+  size_t quoted_size(size_t i) const { return keys_[i].len; }
+  // Whether p (16 bytes readable) starts with "key":  of key i. Its ':'
+  // cannot match past the end of a line (a '\n' or padding comes first).
+  bool at(size_t i, const char* p) const {
+    const Key& e = keys_[i];
+#ifdef __SSE2__
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i m = _mm_load_si128(reinterpret_cast<const __m128i*>(e.mask));
+    const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(e.quoted));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, m), k)) == 0xffff;
+#else
+    return std::memcmp(p, e.quoted, e.len) == 0;
+#endif
+  }
+
+ private:
+  struct Key {
+    alignas(16) char quoted[16] = {};
+    alignas(16) char mask[16] = {};
+    std::string_view key;
+    size_t len = 0;
+  };
+  Key keys_[kMaxKeys];
+  size_t n_ = 0;
+};
+
 // text: from the object's '{' to the end of the line; the 64 bytes after
-// it readable (simdjson's padding), the first of them not part of the
-// object (the reader's '\n', or the padding). Calls field(key, value) for
+// it readable (simdjson's padding), the first of them a '\n' or a 0 (the
+// reader's line end, or the padding): scans stop there. Calls field(key, value) for
 // each member in order and returns true when the whole text is one flat
 // object; false (perhaps after some calls) when the line needs a full
-// parser.
+// parser. order: the keys expected, or nullptr.
 template <typename Field>
-bool parse(std::string_view text, Field&& field) {
+bool parse(std::string_view text, Field&& field, const KeyOrder* order = nullptr) {
   using namespace detail;
   const char* p = text.data();
   const char* end = p + text.size();
@@ -131,10 +183,20 @@ bool parse(std::string_view text, Field&& field) {
   if (p < end && *p == '}') {
     ++p;
   } else {
+    size_t next = 0;  // the key expected next, in order
     for (;;) {
       std::string_view key;
-      if (!at(p, end, '"') || !string(p, end, &key) || !at(p, end, ':')) return false;
-      ++p;
+      if (order && next < order->size() && order->at(next, p)) {
+        key = order->key(next);
+        p += order->quoted_size(next);
+        ++next;
+      } else {
+        if (!at(p, end, '"') || !string(p, end, &key) || !at(p, end, ':')) return false;
+        ++p;
+        if (order)
+          for (size_t i = 0; i < order->size(); ++i)
+            if (order->key(i) == key) next = i + 1;
+      }
       skip_space(p, end);
       if (p >= end) return false;
       Value v;
