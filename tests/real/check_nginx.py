@@ -250,9 +250,13 @@ def body(ck, args, tmp):
     ck.expect(not bad, "the workers' fdscope lines in the error log are dump summaries (%d lines)" % len(ours),
               "\n".join(bad[:20]))
     fb = os.path.join(pre["fallback"], "")
-    ck.expect(fallback_lines and all(reallib.FALLBACK.match(l).group("fallback").startswith(fb) for l in fallback_lines),
-              "the workers' dumps fell back to their $TMPDIR, each said in one line (%d)" % len(fallback_lines),
-              "\n".join(ours[:20]))
+    if os.geteuid() != 0:
+        ck.note("not root: the workers do not drop privileges, so no dump falls back (not checked)")
+    else:
+        ck.expect(fallback_lines and all(reallib.FALLBACK.match(l).group("fallback").startswith(fb)
+                                         for l in fallback_lines),
+                  "the workers' dumps fell back to their $TMPDIR, each said in one line (%d)" % len(fallback_lines),
+                  "\n".join(ours[:20]))
     dumps = reallib.check_dumps(ck, "nginx", args.fdscope, [pre["dumps"], pre["fallback"]], min_dumps=5,
                                 reasons=("signal", "exit"), exes=("nginx",))
     pids = {d.pid for d in dumps if d.reason == "exit"}

@@ -110,7 +110,8 @@ def arg_parser(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--shim", required=True, help="libfdscope.so")
     ap.add_argument("--fdscope", required=True, help="the fdscope tool")
-    ap.add_argument("--long", action="store_true", help="the longer run (more load, every test)")
+    ap.add_argument("--long", action="store_true",
+                    help="the longer run (more load, every test; also FDSCOPE_REAL_LONG=1)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return ap
 
@@ -123,6 +124,8 @@ def main(name: str, description: str, body: Callable[["Checker", argparse.Namesp
     if extra_args:
         extra_args(ap)
     args = ap.parse_args()
+    if os.environ.get("FDSCOPE_REAL_LONG") == "1":  # scripts/real-programs.sh --long, through ctest
+        args.long = True
     for what in ("shim", "fdscope"):
         p = getattr(args, what)
         if not os.path.isfile(p):
