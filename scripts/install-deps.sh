@@ -14,6 +14,11 @@ packages=(
   python3 nodejs procps debootstrap
   mariadb-server autoconf automake libtool
   chromium
+  # tests/real (README "Real programs"): the programs run plain and preloaded.
+  # nginx's package starts the system's nginx on port 80 where services start
+  # on install; the tests never use it (they run their own on 127.0.0.1).
+  mariadb-client nginx wrk curl libpython3.11-testsuite openjdk-17-jdk-headless
+  sqlite3 git make tar gzip
 )
 sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
 install_missing() {

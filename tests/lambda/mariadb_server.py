@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -17,9 +18,15 @@ class MariaDB:
     """A MariaDB server on 127.0.0.1:<free port> with its own data directory
     under `workdir`; any user name is accepted (--skip-grant-tables). Use as
     a context manager: stopped (SIGTERM, then SIGKILL) on exit, even when
-    the test fails."""
+    the test fails.
 
-    def __init__(self, workdir: str, max_connections: int = 5000, start_timeout: float = 60.0):
+    `env` is the server's environment (default: this one's), and its
+    stderr goes to `stderr_path` when given (tests/real runs the server
+    with libfdscope.so preloaded); stop_cleanly() ends it as an
+    administrator would and returns its exit status."""
+
+    def __init__(self, workdir: str, max_connections: int = 5000, start_timeout: float = 60.0,
+                 env: Optional[dict] = None, stderr_path: Optional[str] = None):
         self.workdir = workdir
         self.datadir = os.path.join(workdir, "data")
         self.socket_path = os.path.join(workdir, "mariadb.sock")
@@ -28,6 +35,8 @@ class MariaDB:
         self.start_timeout = start_timeout
         self.port = 0
         self.proc: Optional[subprocess.Popen] = None
+        self.env = env
+        self.stderr_path = stderr_path
 
     def __enter__(self) -> "MariaDB":
         try:
@@ -80,9 +89,14 @@ class MariaDB:
             "--max-connect-errors=1000000", "--innodb-buffer-pool-size=16M",
             "--innodb-log-file-size=8M", "--skip-log-bin", "--performance-schema=OFF",
             "--log-error=" + self.log_path]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True,
-                                     cwd=self.workdir, preexec_fn=die_with_parent)
+        err = open(self.stderr_path, "ab") if self.stderr_path else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                         start_new_session=True, cwd=self.workdir, env=self.env,
+                                         preexec_fn=die_with_parent)
+        finally:
+            if self.stderr_path:
+                err.close()
         deadline = time.monotonic() + self.start_timeout
         while True:
             if self.proc.poll() is not None:
@@ -119,6 +133,19 @@ class MariaDB:
             return int(r.stdout.split()[1]) - 1      # less this client's own connection
         except (OSError, subprocess.TimeoutExpired, IndexError, ValueError):
             return -1
+
+    def stop_cleanly(self, timeout: float = 60.0) -> Optional[int]:
+        """SIGTERM (mariadbd's normal shutdown) and waits; the exit status,
+        or None when it did not end within `timeout` (then it is killed)."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code: Optional[int] = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.stop()
+        return code
 
     def stop(self) -> None:
         if self.proc is not None:

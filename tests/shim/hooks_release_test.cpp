@@ -8,6 +8,7 @@
 // shim's back (occupy_raw), and must then be listed as untracked. A record
 // the release path failed to drop would show instead.
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -198,6 +199,49 @@ TEST_F(HooksRelease, SyscallCloseRange) {
   close_raw({kBase + 1, kBase + 2});
   close(kBase);
   close(kBase + 3);
+}
+
+// A daemon's loop of close() over every number reaches the shim's own
+// descriptors (the reserve): each close gives it up and fails with EBADF, as
+// it does without the shim, where the number is not open; so a daemon that
+// counts what it closed counts the same (tests/real/check_daemon.py). The
+// shim goes on: the next dump is whole and the number is the program's.
+std::string close_own_like_a_daemon(long (*close_fn)(int)) {
+  std::vector<int> own = shim_own_fds();
+  if (own.empty()) return "the shim has no descriptor of its own to close";
+  std::string failures;
+  for (int fd : own) {
+    errno = 0;
+    long r = close_fn(fd);
+    if (r != -1 || errno != EBADF)
+      failures += "closing own fd " + std::to_string(fd) + " returned " + std::to_string(r) +
+                  " errno " + std::to_string(errno) + ", expected -1 EBADF; ";
+    if (fcntl(fd, F_GETFD) != -1) failures += "own fd " + std::to_string(fd) + " still open; ";
+  }
+  // The program's own closes are unchanged.
+  int mine = open("/dev/null", O_RDONLY);
+  errno = 0;
+  if (close_fn(mine) != 0) failures += "close of the program's descriptor failed; ";
+  if (close_fn(mine) != -1 || errno != EBADF) failures += "a second close did not fail with EBADF; ";
+  int after = open("/dev/null", O_RDONLY);
+  Dump d = dump_now();
+  if (!d.complete) failures += "the dump after is not complete; ";
+  failures += check_call(d, after, "open");
+  for (int fd : shim_own_fds())
+    if (d.find(fd)) failures += "own fd " + std::to_string(fd) + " listed in the dump; ";
+  return failures;
+}
+
+TEST_F(HooksRelease, ClosingTheShimsOwnDescriptorFailsWithEbadfAsWithoutIt) {
+  EXPECT_EQ(run_in_child([] { return close_own_like_a_daemon([](int fd) { return (long)close(fd); }); }),
+            "");
+}
+
+TEST_F(HooksRelease, SyscallCloseOfTheShimsOwnDescriptorFailsWithEbadf) {
+  EXPECT_EQ(run_in_child([] {
+              return close_own_like_a_daemon([](int fd) { return syscall(SYS_close, fd); });
+            }),
+            "");
 }
 
 // dup2/dup3 onto an open descriptor close it: its record is replaced.

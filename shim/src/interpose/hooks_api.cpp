@@ -90,8 +90,8 @@ enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction*
   }
   return FDSCOPE_SIG_PASS;
 }
-void fdscope_closing(int fd, const void* caller) {
-  if (enter()) on_closing(fd, reinterpret_cast<uintptr_t>(caller));
+int fdscope_closing(int fd, const void* caller) {
+  return enter() && on_closing(fd, reinterpret_cast<uintptr_t>(caller)) ? 1 : 0;
 }
 void fdscope_close_result(int fd, int rc) {
   int err = errno;

@@ -40,7 +40,10 @@ enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction*
 /* `caller`: the return address of the interposer (the code that closed),
  * recorded in place of a stack unless the descriptor's site has shown a
  * double close (see track/tracker.cpp). */
-void fdscope_closing(int fd, const void* caller);
+/* Returns 1 when fd is one of the library's own descriptors (given up now):
+ * the close is done, but fails with EBADF towards the host, as it would
+ * without the library, where that number is not open. */
+int fdscope_closing(int fd, const void* caller);
 void fdscope_close_result(int fd, int rc);
 /* Descriptors in [first, last] created before began_ns were closed. */
 void fdscope_closed_range(unsigned first, unsigned last, unsigned long long began_ns);

@@ -14,11 +14,19 @@ void closefrom(int lowfd);
 #endif
 
 /* The record is dropped before the real close: once the kernel frees the
- * number another thread may get it, and its new record must not be undone. */
+ * number another thread may get it, and its new record must not be undone.
+ * Closing one of the library's own descriptors (a daemon's loop of close()
+ * over every number) gives it up and fails with EBADF, as the same call
+ * does without the library: a daemon counting what it closed counts the
+ * same. */
 REAL_FN(close)
 HOOK int close(int fd) {
-  fdscope_closing(fd, __builtin_return_address(0));
+  int own = fdscope_closing(fd, __builtin_return_address(0));
   int r = real_close() ? real_close()(fd) : (int)syscall(SYS_close, fd);
+  if (own && r == 0) {
+    errno = EBADF;
+    return -1;
+  }
   fdscope_close_result(fd, r);
   return r;
 }

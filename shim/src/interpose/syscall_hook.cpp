@@ -53,8 +53,12 @@ extern "C" __attribute__((visibility("default"))) long syscall(long n, ...) noex
   long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
   va_end(ap);
   if (n == SYS_close) {
-    fdscope_closing((int)a, __builtin_return_address(0));
+    int own = fdscope_closing((int)a, __builtin_return_address(0));
     long r = forward(n, a, b, c, d, e, f);
+    if (own && r == 0) {  // as close(): the library's own number was not the host's
+      errno = EBADF;
+      return -1;
+    }
     fdscope_close_result((int)a, (int)r);
     return r;
   }

@@ -88,11 +88,12 @@ void on_failed_with(Call call, int err) {
 // site has already been closed twice: double closes come from code paths
 // that run again, so the second report of a site has the whole first-close
 // stack, and no other close pays for it.
-void on_closing(int fd, uintptr_t caller) {
+bool on_closing(int fd, uintptr_t caller) {
   ShimScope scope;
-  if (is_own_fd(fd)) drop_own_fd(fd);  // the host may close ours (daemons do)
+  const bool own = is_own_fd(fd);
+  if (own) drop_own_fd(fd);  // the host may close ours (daemons do)
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen) return;
+  if (!s || s->rec.state != SlotState::kOpen) return own;
   // A racy peek at the owner: at worst the wrong choice of stack for a
   // descriptor another thread is replacing right now.
   uint32_t owner = owner_stack(s->rec);
@@ -101,7 +102,7 @@ void on_closing(int fd, uintptr_t caller) {
                            initialized() && wants_close_stacks(counter)
                        ? capture_interned()
                        : 0;
-  if (!begin_write(*s)) return;
+  if (!begin_write(*s)) return own;
   if (s->rec.state == SlotState::kOpen) {
     count_closed(owner_stack(s->rec) == owner ? counter : site_counter(owner_stack(s->rec)));
     s->rec.state = SlotState::kClosed;
@@ -112,6 +113,7 @@ void on_closing(int fd, uintptr_t caller) {
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
+  return own;
 }
 
 // close() failing with EBADF on a descriptor seen closed (and not created

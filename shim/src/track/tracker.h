@@ -20,8 +20,10 @@ void on_adopted(int fd, Call call);
 // A creating call failed with err (EMFILE/ENFILE matter).
 void on_failed_with(Call call, int err);
 // The host is about to close fd; `caller` is the return address into the
-// code that called close (or fclose, closedir...).
-void on_closing(int fd, uintptr_t caller);
+// code that called close (or fclose, closedir...). True when fd is one of
+// the library's own descriptors, which it gives up: without the library
+// that number would not be open (the close should fail with EBADF).
+bool on_closing(int fd, uintptr_t caller);
 // close(fd) returned rc with errno err.
 void on_close_result(int fd, int rc, int err);
 // [first, last] were closed by a call that began at began_mono_ns.
