@@ -171,6 +171,33 @@ def snapshot(ck, fdscope: str, pid: int, env, what: str, fmt: str = "text"):
     return r
 
 
+def wait_for_dumps(directory: str, pid: int, reason: str, count: int, timeout: float = 30.0):
+    """Waits until the dump files of pid in directory hold `count` complete
+    dumps with this reason (a signal that comes while the library writes
+    another dump is not answered: snapshots wait for the dumps under way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = 0
+        for name in os.listdir(directory):
+            if not name.startswith("fdscope.%d.jsonl" % pid):
+                continue
+            reasons, ends = {}, set()
+            with open(os.path.join(directory, name)) as f:
+                for line in f:
+                    if '"type":"header"' in line:
+                        rec = json.loads(line)
+                        reasons[rec["seq"]] = rec["reason"]
+                    elif '"type":"end"' in line:
+                        ends.add(json.loads(line)["seq"])
+            done += sum(1 for seq, r in reasons.items() if r == reason and seq in ends)
+        if done >= count:
+            return
+        if time.monotonic() > deadline:
+            raise CheckFailed("no %d complete %s dumps of process %d in %s within %.0f s"
+                              % (count, reason, pid, directory, timeout))
+        time.sleep(0.02)
+
+
 def snapshot_dump(snapshot_result):
     """The dump a snapshot read: Dump(path, seq) from its line on stderr."""
     m = re.fullmatch(r"fdscope: dump (\d+) of process \d+ in (\S+)\n", snapshot_result.stderr)

@@ -71,6 +71,7 @@ def check(ck, tmp, args):
         # --- attach, snapshot ------------------------------------------------
         stop1 = attachlib.attach(ck, args.fdscope, p.pid, options, env, "first attach")
         time.sleep(0.3)
+        attachlib.wait_for_dumps(dumps, p.pid, "threshold", 1)
         r = attachlib.snapshot(ck, args.fdscope, p.pid, env, "first snapshot")
         dump_file = r.stderr.strip().rsplit(" in ", 1)[-1]
         try:
@@ -122,6 +123,7 @@ def check(ck, tmp, args):
         time.sleep(0.2)
         stop2 = attachlib.attach(ck, args.fdscope, p.pid, options, env, "attach after the detach")
         time.sleep(0.2)
+        attachlib.wait_for_dumps(dumps, p.pid, "threshold", 2)
         r = attachlib.snapshot(ck, args.fdscope, p.pid, env, "snapshot after the second attach")
         d2 = attachlib.snapshot_dump(r)
         first2, _ = attachlib.check_split(ck, d2, files, "snapshot after the second attach",

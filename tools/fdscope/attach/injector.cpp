@@ -71,6 +71,7 @@ HeldThread* choose_thread(HeldProcess& p, const std::vector<Mapping>& maps, std:
       user_regs_struct regs{};
       if (!t->stopped || ptrace(PTRACE_GETREGS, t->tid, nullptr, &regs) != 0) continue;
       std::string reason = unsafe_reason(regs, maps);
+      if (reason.empty() && trap_signal_masked(p.pid(), t->tid)) reason = "blocking SIGSEGV";
       if (reason.empty()) return t;
       if (round == 0) *why = fmt::format("thread {} is {}", t->tid, reason);
     }

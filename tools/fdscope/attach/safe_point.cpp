@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "attach/safe_point.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -35,7 +40,21 @@ bool is_process_creation(long nr) {
   return nr == SYS_vfork || nr == SYS_clone || nr == SYS_fork || nr == SYS_clone3;
 }
 
+// A signal mask line of /proc/PID/task/TID/status ("SigBlk:\t0000..."), as bits.
+unsigned long long mask_field(long pid, int tid, const std::string& key) {
+  std::ifstream in(fmt::format("/proc/{}/task/{}/status", pid, tid));
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) return std::strtoull(line.c_str() + key.size() + 1, nullptr, 16);
+  return 0;
+}
+
 }  // namespace
+
+bool trap_signal_masked(long pid, int tid) {
+  const unsigned long long bit = 1ull << (SIGSEGV - 1);
+  return (mask_field(pid, tid, "SigBlk") & bit) || (mask_field(pid, tid, "SigIgn") & bit);
+}
 
 std::string unsafe_reason(const user_regs_struct& regs, const std::vector<Mapping>& maps) {
   std::string name = base_name(file_at(maps, regs.rip));

@@ -18,4 +18,9 @@ namespace fdscope::tool::attach {
 // "" when a call may be made from this state; else why not (for messages).
 std::string unsafe_reason(const user_regs_struct& regs, const std::vector<Mapping>& maps);
 
+// Whether thread tid has SIGSEGV blocked, or the process ignores it: the
+// call's return to address 0 faults, and the kernel would then reset that
+// disposition (to deliver the fault) before it stops for us.
+bool trap_signal_masked(long pid, int tid);
+
 }  // namespace fdscope::tool::attach

@@ -23,8 +23,10 @@
 #include "cli/commands.h"
 #include "cli/process_state.h"
 #include "cli/snapshot_target.h"
+#include "input/dump_reader.h"
 #include "output/reports.h"
 #include "pipeline/report_pipeline.h"
+#include "symbols/perf_map.h"
 
 namespace fdscope::tool {
 namespace {
@@ -101,7 +103,11 @@ bool find_new_dump(const SnapshotTarget& t, const std::map<std::string, off_t>& 
   for (const auto& [path, size] : dump_file_sizes(t)) {
     auto was = before.find(path);
     if (was != before.end() && size <= was->second) continue;
-    LoadedDumps loaded = read_dump_files({path}, kWho);
+    // Read without reporting problems: the file may be in the middle of
+    // being written (this dump, or a threshold dump right after it).
+    LoadedDumps loaded;
+    loaded.files.push_back(read_dumps(path));
+    name_jit_frames(loaded);
     const Dump* latest = nullptr;
     for (const Dump& d : loaded.files[0].dumps)
       if (d.pid == t.pid && d.reason == "signal" && d.complete) latest = &d;
