@@ -4,7 +4,7 @@
 # compares (ctest label `real`, one test per program family).
 #
 #   scripts/real-programs.sh           what CI runs (about 7 minutes on 2 cores)
-#   scripts/real-programs.sh --long    more load, every CPython test module (about 15 minutes)
+#   scripts/real-programs.sh --long    more load, every CPython test module (about 17 minutes)
 #
 # Other arguments go to ctest (e.g. -R nginx). Needs the Debian packages of
 # scripts/install-deps.sh (nginx, wrk, mariadb-server, libpython3.11-testsuite...).

@@ -8,7 +8,8 @@ plain and with libfdscope.so preloaded in the whole process tree
   several URLs over one keep-alive connection): the same status, headers
   (less Date) and bodies, byte for byte, plain and preloaded, and the
   bodies equal to the files;
-- wrk (not preloaded: it is the load) for a bounded time, no errors and
+- wrk (not preloaded: it is the load) in rounds of 1 s (2 s with --long)
+  on one server, then the other, both running side by side: no errors and
   no non-2xx answers; requests/s plain and preloaded are printed;
 - during the load, `fdscope snapshot` of each worker exits 0: the workers
   run as nobody, so the dump goes to the private fallback file in their
@@ -148,73 +149,75 @@ def normalize_log(text):
     return "\n".join(sorted(out)) + "\n"
 
 
-def one_run(ck, args, tmp, how, root, seconds):
-    """Starts nginx (plain when how == "plain"), fetches, loads, snapshots,
-    fetches again, stops it. Returns a dict of what happened."""
-    run_dir = os.path.join(tmp, how)
-    os.makedirs(os.path.join(run_dir, "tmp"))
-    dumps = os.path.join(run_dir, "dumps")
-    fallback = os.path.join(run_dir, "fallback")
-    os.mkdir(dumps, 0o755)   # root's: the workers (nobody) cannot write here
-    os.mkdir(fallback)
-    os.chmod(fallback, 0o1777)  # their $TMPDIR, where their dumps fall back to
-    port = reallib.free_port()
-    with open(os.path.join(run_dir, "nginx.conf"), "w") as f:
-        f.write(CONF.format(run=run_dir, port=port, root=root))
-    shim = args.shim if how == "preloaded" else None
-    env = reallib.preload_env(shim, reallib.options(dumps), {"TMPDIR": fallback})
-    server = reallib.Background([NGINX, "-p", run_dir, "-e", os.path.join(run_dir, "error.log"),
-                                 "-c", os.path.join(run_dir, "nginx.conf")], env,
-                                os.path.join(run_dir, "nginx"))
-    res = {"dumps": dumps, "fallback": fallback, "run_dir": run_dir}
-    try:
-        ck.require(reallib.wait_port(port, 30, server.alive), "%s: nginx answers on 127.0.0.1:%d" % (how, port))
+class Nginx:
+    """One nginx (plain when how == "plain") under a prefix of its own."""
+
+    def __init__(self, ck, args, tmp, how, root):
+        self.how = how
+        self.run_dir = os.path.join(tmp, how)
+        os.makedirs(os.path.join(self.run_dir, "tmp"))
+        self.dumps = os.path.join(self.run_dir, "dumps")
+        self.fallback = os.path.join(self.run_dir, "fallback")
+        os.mkdir(self.dumps, 0o755)   # root's: the workers (nobody) cannot write here
+        os.mkdir(self.fallback)
+        os.chmod(self.fallback, 0o1777)  # their $TMPDIR, where their dumps fall back to
+        self.port = reallib.free_port()
+        self.url = "http://127.0.0.1:%d/index.html" % self.port
+        with open(os.path.join(self.run_dir, "nginx.conf"), "w") as f:
+            f.write(CONF.format(run=self.run_dir, port=self.port, root=root))
+        shim = args.shim if how == "preloaded" else None
+        env = reallib.preload_env(shim, reallib.options(self.dumps), {"TMPDIR": self.fallback})
+        self.server = reallib.Background([NGINX, "-p", self.run_dir, "-e", os.path.join(self.run_dir, "error.log"),
+                                          "-c", os.path.join(self.run_dir, "nginx.conf")], env,
+                                         os.path.join(self.run_dir, "nginx"))
+        self.pid = self.server.pid
+        self.rps = []
+        ck.require(reallib.wait_port(self.port, 30, self.server.alive),
+                   "%s: nginx answers on 127.0.0.1:%d" % (how, self.port))
         deadline = time.monotonic() + 10
-        while len(reallib.children(server.pid)) < 2 and time.monotonic() < deadline:
+        while len(reallib.children(self.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        workers = reallib.children(server.pid)
-        ck.expect_equal(len(workers), 2, "%s: the master has 2 worker processes" % how)
-        res["before"] = fetch_all(port, os.path.join(run_dir, "fetch-before"))
-        url = "http://127.0.0.1:%d/index.html" % port
-        # The measured load, alone.
-        wrk = reallib.Background([WRK, "-t1", "-c16", "-d%ds" % seconds, "--timeout", "5s", url],
-                                 reallib.clean_env(), os.path.join(run_dir, "wrk"))
-        wr = wrk.wait(seconds + 30)
-        ck.expect(not wr.timed_out and wr.returncode == 0, "%s: wrk ran %d s and exited 0" % (how, seconds),
-                  wr.out + wr.err)
-        m = re.search(r"^Requests/sec:\s+([\d.]+)", wr.out, re.M)
-        res["rps"] = float(m.group(1)) if m else 0.0
-        ck.expect(m and "Non-2xx" not in wr.out and "Socket errors" not in wr.out,
-                  "%s: wrk: %.0f requests/s, no errors, every answer 2xx" % (how, res["rps"]), wr.out)
-        if shim:
-            # A second load, during which each worker is asked for a dump.
-            wrk = reallib.Background([WRK, "-t1", "-c16", "-d3s", "--timeout", "5s", url],
-                                     reallib.clean_env(), os.path.join(run_dir, "wrk-snapshot"))
-            time.sleep(0.7)
-            ck.expect(wrk.alive(), "%s: wrk is loading nginx when the workers are snapshot" % how)
-            names = set()
-            for w in workers:
-                rep = reallib.snapshot(ck, "%s: worker %d under load" % (how, w), args.fdscope, w,
-                                       want=["ngx_open_listening_sockets"])
-                for s in (rep or {}).get("sites", []):
-                    names.update(fr.get("function") or "" for fr in s.get("frames", []))
-            ck.expect(any("ngx_event_accept" in n for n in names),
-                      "%s: the workers' snapshots name ngx_event_accept (the connections under load)" % how,
-                      " ".join(sorted(names))[:3000])
-            wr = wrk.wait(40)
-            ck.expect(not wr.timed_out and wr.returncode == 0 and "Non-2xx" not in wr.out
-                      and "Socket errors" not in wr.out,
-                      "%s: wrk during the snapshots: no errors, every answer 2xx" % how, wr.out + wr.err)
-        if shim:
-            reallib.snapshot(ck, "%s: master" % how, args.fdscope, server.pid, want=["ngx_open_listening_sockets"])
-        res["after"] = fetch_all(port, os.path.join(run_dir, "fetch-after"))
-        os.kill(server.pid, signal.SIGQUIT)
-        res["run"] = server.wait(60)
-    finally:
-        server.kill()
-    with open(os.path.join(run_dir, "error.log"), errors="replace") as f:
-        res["error_log"] = f.read()
-    return res
+        self.workers = reallib.children(self.pid)
+        ck.expect_equal(len(self.workers), 2, "%s: the master has 2 worker processes" % how)
+
+    def load(self, seconds, name):
+        """wrk (not preloaded) for `seconds`, in the background."""
+        return reallib.Background([WRK, "-t1", "-c16", "-d%ds" % seconds, "--timeout", "5s", self.url],
+                                  reallib.clean_env(), os.path.join(self.run_dir, name))
+
+    def quit(self):
+        os.kill(self.pid, signal.SIGQUIT)
+        run = self.server.wait(60)
+        with open(os.path.join(self.run_dir, "error.log"), errors="replace") as f:
+            return run, f.read()
+
+
+def wrk_ok(ck, what, wr):
+    m = re.search(r"^Requests/sec:\s+([\d.]+)", wr.out, re.M)
+    ok = (not wr.timed_out and wr.returncode == 0 and m is not None and "Non-2xx" not in wr.out
+          and "Socket errors" not in wr.out)
+    ck.expect(ok, "%s: wrk exited 0, no errors, every answer 2xx%s"
+              % (what, " (%.0f requests/s)" % float(m.group(1)) if m else ""), wr.out + wr.err)
+    return float(m.group(1)) if m else 0.0
+
+
+def snapshots_under_load(ck, args, n):
+    """A load on the preloaded nginx, during which each worker is asked
+    for a dump; then a dump of the master."""
+    wrk = n.load(3, "wrk-snapshot")
+    time.sleep(0.7)
+    ck.expect(wrk.alive(), "preloaded: wrk is loading nginx when the workers are snapshot")
+    names = set()
+    for w in n.workers:
+        rep = reallib.snapshot(ck, "preloaded: worker %d under load" % w, args.fdscope, w,
+                               want=["ngx_open_listening_sockets"])
+        for s in (rep or {}).get("sites", []):
+            names.update(fr.get("function") or "" for fr in s.get("frames", []))
+    ck.expect(any("ngx_event_accept" in x for x in names),
+              "preloaded: the workers' snapshots name ngx_event_accept (the connections under load)",
+              " ".join(sorted(names))[:3000])
+    wrk_ok(ck, "preloaded: during the snapshots", wrk.wait(40))
+    reallib.snapshot(ck, "preloaded: master", args.fdscope, n.pid, want=["ngx_open_listening_sockets"])
 
 
 def body(ck, args, tmp):
@@ -222,10 +225,36 @@ def body(ck, args, tmp):
         ck.require(os.access(exe, os.X_OK), "%s is installed (scripts/install-deps.sh)" % exe)
     root = os.path.join(tmp, "html")
     make_root(root)
-    seconds = 10 if args.long else 3
-    plain = one_run(ck, args, tmp, "plain", root, seconds)
-    pre = one_run(ck, args, tmp, "preloaded", root, seconds)
-
+    rounds, seconds = (10, 2) if args.long else (4, 1)
+    res = {"plain": {}, "preloaded": {}}
+    servers = {}
+    try:
+        for how in ("plain", "preloaded"):
+            servers[how] = Nginx(ck, args, tmp, how, root)
+        for how, n in servers.items():
+            res[how]["before"] = fetch_all(n.port, os.path.join(n.run_dir, "fetch-before"))
+        # The measured load: rounds of wrk on one, then the other (a shared
+        # machine's noise hits both alike); the ratio is the median of the
+        # rounds' ratios.
+        ratios = []
+        for r in range(rounds):
+            got = {}
+            for how in (("plain", "preloaded") if r % 2 == 0 else ("preloaded", "plain")):
+                wr = servers[how].load(seconds, "wrk-%d" % r).wait(seconds + 30)
+                got[how] = wrk_ok(ck, "%s: round %d, %d s" % (how, r + 1, seconds), wr)
+                servers[how].rps.append(got[how])
+            if got["plain"]:
+                ratios.append(got["preloaded"] / got["plain"])
+        snapshots_under_load(ck, args, servers["preloaded"])
+        for how, n in servers.items():
+            res[how]["after"] = fetch_all(n.port, os.path.join(n.run_dir, "fetch-after"))
+        for how, n in servers.items():
+            res[how]["run"], res[how]["error_log"] = n.quit()
+            res[how]["dumps"], res[how]["fallback"] = n.dumps, n.fallback
+    finally:
+        for n in servers.values():
+            n.server.kill()
+    plain, pre = res["plain"], res["preloaded"]
     with open(os.path.join(root, "files", "big.bin"), "rb") as f:
         big = f.read()
     ck.expect(plain["before"]["big"][2] == big and plain["before"]["range"][2] == big[1000:2000],
@@ -261,10 +290,12 @@ def body(ck, args, tmp):
                                 reasons=("signal", "exit"), exes=("nginx",))
     pids = {d.pid for d in dumps if d.reason == "exit"}
     ck.expect(len(pids) >= 3, "exit dumps of the master and both workers (%d processes)" % len(pids))
-    ratio = pre["rps"] / plain["rps"] if plain["rps"] else 0
-    ck.note("requests/s (wrk, 1 thread, 16 connections, %d s, loopback, a 55-byte page): "
-            "plain %.0f, preloaded %.0f, ratio %.2f" % (seconds, plain["rps"], pre["rps"], ratio))
-    print("RESULT nginx_rps plain=%.0f preloaded=%.0f ratio=%.3f" % (plain["rps"], pre["rps"], ratio))
+    med = lambda xs: sorted(xs)[len(xs) // 2] if xs else 0.0
+    rp, rq, ratio = med(servers["plain"].rps), med(servers["preloaded"].rps), med(ratios)
+    ck.note("requests/s (wrk, 1 thread, 16 connections, loopback, a 55-byte page; median of %d alternating "
+            "rounds of %d s): plain %.0f, preloaded %.0f, ratio %.2f (median of the rounds' ratios)"
+            % (rounds, seconds, rp, rq, ratio))
+    print("RESULT nginx_rps plain=%.0f preloaded=%.0f ratio=%.3f" % (rp, rq, ratio))
 
 
 if __name__ == "__main__":
