@@ -40,7 +40,7 @@ size_t list_open_fds(int dir, int* out, size_t cap, char* buf, size_t buf_len) {
 bool read_record(int fd, FdRecord* rec, bool* busy) {
   *busy = false;
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen) return false;
+  if (!s || peek_state(*s) != SlotState::kOpen) return false;
   if (read_slot(*s, rec) && rec->state == SlotState::kOpen) return true;
   *busy = rec->state != SlotState::kOpen;
   return false;
