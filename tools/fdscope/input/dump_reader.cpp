@@ -75,9 +75,15 @@ class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
-  ReadResult read() {
+  ReadResult read_file() {
     simdjson::padded_string text;
     if (!load(&text)) return std::move(result_);
+    return read(text);
+  }
+
+  // Each line is parsed in place: the bytes after a line are readable up to
+  // simdjson's padding after the text, as it requires.
+  ReadResult read(const simdjson::padded_string& text) {
     long lineno = 0;
     const char* p = text.data();
     const char* end = p + text.size();
@@ -98,8 +104,7 @@ class Reader {
   }
 
  private:
-  // The whole file with simdjson's padding after it: each line is parsed
-  // in place (the bytes after a line are readable, as simdjson requires).
+  // The whole file, with simdjson's padding after it.
   bool load(simdjson::padded_string* text) {
     struct stat st{};
     if (stat(path_.c_str(), &st) != 0) {
@@ -249,6 +254,10 @@ class Reader {
 
 }  // namespace
 
-ReadResult read_dumps(const std::string& path) { return Reader(path).read(); }
+ReadResult read_dumps(const std::string& path) { return Reader(path).read_file(); }
+
+ReadResult read_dumps_text(const std::string& name, std::string_view text) {
+  return Reader(name).read(simdjson::padded_string(text));
+}
 
 }  // namespace fdscope::tool
