@@ -160,8 +160,10 @@ TEST(LifecycleFork, ForkWhileAnotherThreadOpensAndClosesDoesNotDeadlockTheChild)
   std::thread busy2(fork_busy_thread, &stop, tmp.path());
 
   std::vector<ChildResult> children;
+  // 1.5 s of forks, and at least 10 however slow a fork is (a sanitizer
+  // build's large shadow memory makes each one slow).
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-  while (std::chrono::steady_clock::now() < end && children.size() < 200) {
+  while ((std::chrono::steady_clock::now() < end || children.size() < 10) && children.size() < 200) {
     children.push_back(fork_child_that_dumps(tmp.path()));
     if (!children.back().ok) break;
   }
