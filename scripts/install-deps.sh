@@ -2,7 +2,10 @@
 # Installs everything fdscope needs to build and test, from Debian's archive
 # (and npm, for the JavaScript test fixtures), then fetches libunwind's source.
 # chromium (headless) is only for the html report's test (tool_html), which
-# skips, saying so, without it.
+# skips, saying so, without it. clang-14 with libclang-rt-14-dev (libFuzzer
+# and clang's sanitizer runtimes, only recommended by clang) and llvm-14
+# (llvm-symbolizer, for readable reports) build and run the fuzzers
+# (scripts/fuzz.sh); the sanitizer builds use GCC's runtimes.
 # Safe to run again: installed packages are skipped.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +22,7 @@ packages=(
   # on install; the tests never use it (they run their own on 127.0.0.1).
   mariadb-client nginx wrk curl libpython3.11-testsuite openjdk-17-jdk-headless
   sqlite3 git make tar gzip
+  clang-14 libclang-rt-14-dev llvm-14
 )
 sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
 install_missing() {

@@ -56,8 +56,10 @@ TEST(LifecycleFork, ForkWhileThreadsParseUnwindTablesDoesNotHangTheChild) {
   lifecycle::Watchdog watchdog(std::chrono::seconds(20));
   std::thread a(keep_unwinding_slowly, 0), b(keep_unwinding_slowly, 3);
   int forks = 0, hung = 0, failed = 0;
+  // 4 s of forks, and at least 50 however slow a fork is (a sanitizer
+  // build's shadow memory makes each one slow).
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-  for (; forks < 600 && std::chrono::steady_clock::now() < end; ++forks) {
+  for (; forks < 600 && (std::chrono::steady_clock::now() < end || forks < 50); ++forks) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {

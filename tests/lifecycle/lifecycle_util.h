@@ -121,6 +121,13 @@ inline std::set<int> dump_fds(const fdscope::test::Dump& d) {
   return out;
 }
 
+// The soft RLIMIT_NOFILE: tests that use fixed high numbers skip below 1024.
+inline long soft_fd_limit() {
+  struct rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  return (long)lim.rlim_cur;
+}
+
 inline std::string join(const std::set<int>& s) {
   std::string out;
   for (int v : s) out += std::to_string(v) + " ";

@@ -26,6 +26,7 @@ namespace triggers {
 
 std::string program(const std::string& name) { return std::string(TRIGGER_PROGRAM_DIR) + "/" + name; }
 std::string shim_path() { return FDSCOPE_SHIM_PATH; }
+std::string preload_value() { return FDSCOPE_PRELOAD; }
 std::string tool_path() { return FDSCOPE_TOOL_PATH; }
 std::string node_path() { return NODE_EXECUTABLE; }
 
@@ -52,7 +53,7 @@ Child::Child(const ChildSpec& spec) {
     if (key == "LD_PRELOAD" || key == "FDSCOPE_OPTIONS" || spec.env.count(key)) continue;
     env_store.push_back(kv);
   }
-  if (spec.preload) env_store.push_back("LD_PRELOAD=" + shim_path());
+  if (spec.preload) env_store.push_back("LD_PRELOAD=" + preload_value());
   if (spec.options) env_store.push_back("FDSCOPE_OPTIONS=" + *spec.options);
   for (const auto& [k, v] : spec.env) env_store.push_back(k + "=" + v);
   std::vector<char*> envp, args;

@@ -24,6 +24,9 @@ namespace triggers {
 // Paths of the built test programs, the shim and the fdscope tool.
 std::string program(const std::string& name);
 std::string shim_path();
+// LD_PRELOAD for a preloaded child: the shim, after the sanitizer runtime
+// in a sanitizer build.
+std::string preload_value();
 std::string tool_path();
 std::string node_path();  // empty if Node.js was not found at configure time
 

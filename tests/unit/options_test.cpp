@@ -309,5 +309,20 @@ TEST(Options, RandomInputNeverCrashesAndStaysInRange) {
   }
 }
 
+// A key or value with a control character (a newline in the variable) is
+// echoed on one line, the character shown as '?': the message stays one
+// line, and the variable cannot write lines of its own into the host's
+// stderr. (Found by fuzzing: the newline went out as typed.)
+TEST(Options, ControlCharactersInAKeyOrValueAreShownOnOneLine) {
+  Options o = parse("bad\nkey=1:depth=x\ty\n:at_exit\r:depth=9");
+  EXPECT_EQ(o.depth, 9u);
+  ASSERT_EQ(g_errors.size(), 3u);
+  EXPECT_EQ(g_errors[0], "fdscope: unknown option 'bad?key' in FDSCOPE_OPTIONS; keeping the default\n");
+  EXPECT_EQ(g_errors[1],
+            "fdscope: bad value for option 'depth=x?y?' in FDSCOPE_OPTIONS; keeping the default\n");
+  EXPECT_EQ(g_errors[2],
+            "fdscope: option without a value 'at_exit?' in FDSCOPE_OPTIONS; keeping the default\n");
+}
+
 }  // namespace
 }  // namespace fdscope

@@ -118,6 +118,20 @@ TEST(Sockaddr, UnixPathsAbstractAndUnnamed) {
   EXPECT_EQ(fmt(&u, offsetof(sockaddr_un, sun_path)), "");  // unnamed (socketpair)
 }
 
+// An abstract name is every byte of the address, NULs included; a NUL is
+// shown as '@' (as ss shows it), so the text is whole and its length is
+// its strlen. (Fuzzing found the returned length counting raw NULs, the
+// text cut at the first.)
+TEST(Sockaddr, AbstractNameWithNulsShowsThemAsAt) {
+  sockaddr_un u{};
+  u.sun_family = AF_UNIX;
+  memcpy(u.sun_path, "\0db\0x", 5);
+  EXPECT_EQ(fmt(&u, offsetof(sockaddr_un, sun_path) + 5), "@db@x");
+  memcpy(u.sun_path, "\0pad\0", 5);  // bound with sizeof(sockaddr_un): NUL-padded
+  EXPECT_EQ(fmt(&u, sizeof(u)), "@pad" + std::string(sizeof(u.sun_path) - 4, '@'));
+  EXPECT_EQ(fmt(&u, sizeof(u), 6), "@pad@");
+}
+
 TEST(Sockaddr, ShortUnknownAndTruncated) {
   sockaddr_in a{};
   a.sin_family = AF_INET;

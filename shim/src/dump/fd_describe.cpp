@@ -188,7 +188,12 @@ size_t format_sockaddr(const void* addr, size_t len, char* out, size_t cap) {
     size_t n = len - offsetof(sockaddr_un, sun_path);
     if (n == 0) return 0;  // unnamed
     if (path[0] == 0) {
-      o.add("@").add(path + 1, n - 1);  // abstract namespace
+      // Abstract namespace: the name is every byte of the address, NULs
+      // included (programs that pass sizeof(sockaddr_un) pad with them).
+      // A NUL is shown as '@', as /proc/net/unix and ss show it: the text
+      // stays whole and its length is its strlen.
+      o.add("@");
+      for (size_t i = 1; i < n; ++i) o.add(path[i] ? path + i : "@", 1);
     } else {
       o.add(path, strnlen(path, n));
     }

@@ -41,7 +41,7 @@ size_t list_open_fds(int dir, int* out, size_t cap, char* buf, size_t buf_len) {
 bool read_record(int fd, FdRecord* rec, bool* busy) {
   *busy = false;
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen) return false;
+  if (!s || peek_state(*s) != SlotState::kOpen) return false;
   if (read_slot(*s, rec) && rec->state == SlotState::kOpen) return true;
   *busy = rec->state != SlotState::kOpen;
   return false;
@@ -91,7 +91,7 @@ bool list_table_fds(int dir, int* out, size_t cap, size_t* n) {
       fd |= FdTable::kChunkSize - 1;  // an unmapped chunk
       continue;
     }
-    if (fd > 2 && s->rec.state != SlotState::kOpen) continue;
+    if (fd > 2 && peek_state(*s) != SlotState::kOpen) continue;
     if ((int)fd == dir || is_own_fd((int)fd)) continue;
     if (*n >= cap) return false;
     out[(*n)++] = (int)fd;

@@ -80,9 +80,14 @@ void fdscope_create_failed(enum fdscope_call call) {
 void fdscope_failed_with(enum fdscope_call call, int err) {
   if (enter()) on_failed_with(call, err);
 }
+// Not enter(): before start-up the library's handler is not installed, so
+// there is nothing to filter, and start-up must not run from here. Another
+// preloaded runtime installs its handlers from inside its own start-up
+// (ASan does, before it can take the atexit and allocation calls that ours
+// makes); start-up then sees the dispositions it left, as it sees any.
 enum fdscope_sig_decision fdscope_signal_filter(int sig, const struct sigaction* act,
                                                 struct sigaction* old) {
-  if (!enter()) return FDSCOPE_SIG_PASS;
+  if (!owns_process() || !initialized()) return FDSCOPE_SIG_PASS;
   switch (filter_sigaction(sig, act, old)) {
     case SigDecision::kDone: return FDSCOPE_SIG_DONE;
     case SigDecision::kInstall: return FDSCOPE_SIG_INSTALL;

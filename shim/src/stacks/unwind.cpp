@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "platform/sys.h"
 #include "stacks/stack_store.h"
@@ -24,8 +25,12 @@ extern UnwMempoolHead dwarf_reg_state_pool;
 int _ULx86_64_tdep_trace(unw_cursor_t* cursor, void** buffer, int* size);
 }
 
-// The linker defines this in every ELF output: the shim's own ELF header.
-extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+// The linker defines this in every ELF output: the start of the shim's own
+// mapped file, its ELF header with the program headers after it. Declared
+// as bytes of unknown extent and read with memcpy: typed as one Ehdr, the
+// program headers would lie past the object (UBSan's object-size check
+// stops the library's start-up there).
+extern "C" const unsigned char __ehdr_start[] __attribute__((visibility("hidden")));
 
 namespace fdscope {
 
@@ -88,15 +93,17 @@ __attribute__((noinline)) int host_backtrace(void** out, int max) {
 }
 
 void unwind_init() {
-  const ElfW(Ehdr)* eh = &__ehdr_start;
-  const auto* ph = reinterpret_cast<const ElfW(Phdr)*>(reinterpret_cast<const char*>(eh) + eh->e_phoff);
+  ElfW(Ehdr) eh;
+  memcpy(&eh, __ehdr_start, sizeof(eh));
   uintptr_t first = UINTPTR_MAX, last = 0;
-  for (unsigned i = 0; i < eh->e_phnum; ++i) {
-    if (ph[i].p_type != PT_LOAD) continue;
-    if (ph[i].p_vaddr < first) first = ph[i].p_vaddr;
-    if (ph[i].p_vaddr + ph[i].p_memsz > last) last = ph[i].p_vaddr + ph[i].p_memsz;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    ElfW(Phdr) ph;
+    memcpy(&ph, __ehdr_start + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+    if (ph.p_type != PT_LOAD) continue;
+    if (ph.p_vaddr < first) first = ph.p_vaddr;
+    if (ph.p_vaddr + ph.p_memsz > last) last = ph.p_vaddr + ph.p_memsz;
   }
-  uintptr_t bias = reinterpret_cast<uintptr_t>(eh) - (first & ~uintptr_t(0xfff));
+  uintptr_t bias = reinterpret_cast<uintptr_t>(__ehdr_start) - (first & ~uintptr_t(0xfff));
   g_shim_lo = bias + first;
   g_shim_hi = bias + last;
   // No register-state cache. libunwind 1.6 has only the global one here

@@ -55,15 +55,17 @@ unsigned FdTable::close_range(unsigned first, unsigned last, uint64_t before_mon
       fd |= kChunkSize - 1;  // skip an unmapped chunk
       continue;
     }
-    if (s->rec.state != SlotState::kOpen) continue;  // racy peek, confirmed below
+    if (peek_state(*s) != SlotState::kOpen) continue;  // confirmed below
     if (!begin_write(*s)) continue;
     // <=: the records' clock is coarse (one tick is milliseconds), so a
     // descriptor opened just before the call has the call's timestamp.
-    if (s->rec.state == SlotState::kOpen && s->rec.mono_ns <= before_mono_ns) {
-      count_closed(owner_stack(s->rec));
-      s->rec.state = SlotState::kClosed;
-      s->rec.mono_ns = before_mono_ns;
-      s->rec.dead = {};
+    FdRecord r = load_record(*s);
+    if (r.state == SlotState::kOpen && r.mono_ns <= before_mono_ns) {
+      count_closed(owner_stack(r));
+      r.state = SlotState::kClosed;
+      r.mono_ns = before_mono_ns;
+      r.dead = {};
+      store_record(*s, r);
       ++cleared;
     }
     end_write(*s);
@@ -80,6 +82,27 @@ void FdTable::release_all_after_fork() {
       if (v & 1) chunk[i].seq.store(v + 1, std::memory_order_relaxed);
     }
   }
+}
+
+FdRecord load_record(const FdSlot& s) {
+  uint32_t w[kRecordWords];
+  for (unsigned i = 0; i < kRecordWords; ++i) w[i] = s.words[i].load(std::memory_order_relaxed);
+  FdRecord r;
+  memcpy(&r, w, sizeof(r));
+  return r;
+}
+
+SlotState peek_state(const FdSlot& s) {
+  const uint32_t w = s.words[0].load(std::memory_order_relaxed);
+  FdRecord r;
+  memcpy(&r, &w, sizeof(w));  // the first word: state, call, tid
+  return r.state;
+}
+
+void store_record(FdSlot& s, const FdRecord& r) {
+  uint32_t w[kRecordWords];
+  memcpy(w, &r, sizeof(r));
+  for (unsigned i = 0; i < kRecordWords; ++i) s.words[i].store(w[i], std::memory_order_relaxed);
 }
 
 bool begin_write(FdSlot& s) {
@@ -105,9 +128,9 @@ bool read_slot(const FdSlot& s, FdRecord* out) {
       sys::yield();
       continue;
     }
-    // The copy may race with a writer; the sequence check below discards it
-    // then. Volatile-free memcpy is the usual seqlock compromise.
-    memcpy(out, &s.rec, sizeof(*out));
+    // The copy may overlap a writer's; the sequence check below discards it
+    // then (the fence keeps the copy's loads before that check).
+    *out = load_record(s);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (s.seq.load(std::memory_order_relaxed) == v1) return true;
   }

@@ -8,6 +8,11 @@
 // held by the very code its signal interrupted), it gives up the record
 // rather than deadlock. Readers (the dump) copy a slot and retry if the
 // sequence moved; a slot still busy after a few tries is skipped, never torn.
+// The record itself is words that are only loaded and stored atomically
+// (relaxed: the sequence orders them): a reader's copy overlapping a write,
+// and a hook's peek at a slot before it takes it, are races by design, and
+// only as atomic accesses are they defined behaviour (and invisible to
+// ThreadSanitizer, which found the plain ones).
 //
 // Memory: slots live in chunks of 1024, mapped on first use, so memory grows
 // with the highest descriptor number used, not with the limit.
@@ -58,11 +63,26 @@ struct FdRecord {
 static_assert(sizeof(FdRecord) == 36 && alignof(FdRecord) == 4,
               "a slot per descriptor number: keep it small");
 
+// 32-bit words: the record is 4-byte aligned; its state is in the first
+// (the first bit-field of the first word).
+constexpr unsigned kRecordWords = sizeof(FdRecord) / sizeof(uint32_t);
+static_assert(sizeof(FdRecord) % sizeof(uint32_t) == 0, "a record is whole words");
+
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "slots are written in signal handlers");
+
 struct FdSlot {
   std::atomic<uint32_t> seq;
-  FdRecord rec;
+  std::atomic<uint32_t> words[kRecordWords];  // the FdRecord
 };
 static_assert(sizeof(FdSlot) == 40, "40 bytes a descriptor number (40 KiB a chunk)");
+
+// The record as it is now: a racy copy unless the caller holds the slot
+// (begin_write) or checks the sequence (read_slot).
+FdRecord load_record(const FdSlot& s);
+// The state alone, as it is now; confirmed under begin_write before use.
+SlotState peek_state(const FdSlot& s);
+// Replaces the record; only between begin_write and end_write.
+void store_record(FdSlot& s, const FdRecord& r);
 
 class FdTable {
  public:

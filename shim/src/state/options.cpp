@@ -133,12 +133,28 @@ bool apply(Options* o, const char* k, unsigned kn, const char* v, unsigned vn, b
 // Long keys and values are cut short so that the line keeps its newline.
 constexpr unsigned kShown = 200;
 
+// The text as typed, but on one line: a control character (a newline in
+// the variable) is shown as '?', so that the message stays one line and
+// the variable cannot write lines of its own into the host's stderr.
+// (Found by fuzzing: the key was echoed with its newline.)
+void add_shown(LineBuf& line, const char* s, unsigned n) {
+  if (n > kShown) n = kShown;
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned char c = (unsigned char)s[i];
+    line.add(c < 0x20 || c == 0x7f ? "?" : s + i, 1);
+  }
+}
+
 void complain(void (*error)(const char*), const char* what, const char* k, unsigned kn,
               const char* v, unsigned vn) {
   LineBuf line;
-  line.add("fdscope: ").add(what).add(" '").add(k, kn < kShown ? kn : kShown);
+  line.add("fdscope: ").add(what).add(" '");
+  add_shown(line, k, kn);
   if (kn > kShown) line.add("...");
-  if (v) line.add("=").add(v, vn < kShown ? vn : kShown);
+  if (v) {
+    line.add("=");
+    add_shown(line, v, vn);
+  }
   if (v && vn > kShown) line.add("...");
   line.add("' in FDSCOPE_OPTIONS; keeping the default\n");
   error(line.c_str());

@@ -11,6 +11,11 @@ namespace fdscope {
 // Own cache line each: threads that open from different stacks never share
 // one; threads that open from the same stack share its count, which they
 // must.
+// `stack` and `partner` are stack ids that a dump follows into the stack
+// store: stored with release and loaded with acquire, so that the stack's
+// frames (written by whichever thread interned it) are visible to the
+// dump that reads the id here. (Relaxed, ThreadSanitizer caught a dump
+// reading a stack's frames with no order to the thread that wrote them.)
 struct alignas(64) SiteCounter {
   std::atomic<uint32_t> stack;  // the id this ordinal belongs to; 0 until first use
   std::atomic<int32_t> open;
@@ -42,7 +47,7 @@ void raise_peak(SiteCounter& c, int32_t now_open, uint32_t partner, Call call, u
   while (now_open > peak)
     if (c.peak.compare_exchange_weak(peak, now_open, std::memory_order_relaxed)) {
       c.peak_mono_ns.store(now, std::memory_order_relaxed);
-      c.partner.store(partner, std::memory_order_relaxed);
+      c.partner.store(partner, std::memory_order_release);
       c.call.store(call, std::memory_order_relaxed);
       return;
     }
@@ -54,7 +59,7 @@ void count_opened(uint32_t owner, uint32_t partner, Call call, uint64_t now) {
   SiteCounter* c = owner ? counter(owner, true) : nullptr;
   if (!c) return;
   if (c->stack.load(std::memory_order_relaxed) != owner)
-    c->stack.store(owner, std::memory_order_relaxed);
+    c->stack.store(owner, std::memory_order_release);
   int32_t open = c->open.fetch_add(1, std::memory_order_relaxed) + 1;
   raise_peak(*c, open, partner, call, now);
 }
@@ -94,10 +99,10 @@ size_t collect_peaks(StackPeak* out, size_t max) {
     SiteCounter& c = all[ord];
     int32_t peak = c.peak.load(std::memory_order_relaxed);
     int32_t open = c.open.load(std::memory_order_relaxed);
-    uint32_t stack = c.stack.load(std::memory_order_relaxed);
+    uint32_t stack = c.stack.load(std::memory_order_acquire);
     if (stack == 0 || peak < 2 || peak <= open) continue;
     out[n++] = StackPeak{stack,
-                         c.partner.load(std::memory_order_relaxed),
+                         c.partner.load(std::memory_order_acquire),
                          open < 0 ? 0 : open,
                          peak,
                          c.peak_mono_ns.load(std::memory_order_relaxed),

@@ -12,9 +12,13 @@
 
 namespace fdscope {
 
+// Headers at a misaligned offset are refused: a valid file never has
+// them, and reading them as structures is undefined behaviour (found by
+// fuzzing: program headers at an odd e_phoff).
 template <typename T>
 const T* ElfImage::at(uint64_t off, uint64_t count) const {
   if (off > size_ || count > (size_ - off) / sizeof(T)) return nullptr;
+  if (reinterpret_cast<uintptr_t>(data_ + off) % alignof(T) != 0) return nullptr;
   return reinterpret_cast<const T*>(data_ + off);
 }
 

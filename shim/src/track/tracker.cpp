@@ -57,11 +57,13 @@ void on_created(int fd, Call call, int flags) {
   uint32_t lang_stack = unwind ? lang::capture(call, fd) : 0;
   FdSlot* s = fd_table().slot(fd, true);
   if (!s || !begin_write(*s)) return;
-  bool was_open = s->rec.state == SlotState::kOpen;
-  if (was_open) count_closed(owner_stack(s->rec));  // replaced (dup2 onto it)
+  FdRecord rec = load_record(*s);
+  bool was_open = rec.state == SlotState::kOpen;
+  if (was_open) count_closed(owner_stack(rec));  // replaced (dup2 onto it)
   if (is_own_fd(fd)) drop_own_fd(fd);  // the host dup2()ed over one of ours
-  fill_record(s->rec, call, flags, stack, lang_stack, now);
-  count_opened(owner_stack(s->rec), lang_stack ? stack : 0, call, now);
+  fill_record(rec, call, flags, stack, lang_stack, now);
+  store_record(*s, rec);
+  count_opened(owner_stack(rec), lang_stack ? stack : 0, call, now);
   end_write(*s);
   long open = was_open ? g_open.load(std::memory_order_relaxed)
                        : g_open.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -71,7 +73,7 @@ void on_created(int fd, Call call, int flags) {
 
 void on_adopted(int fd, Call call) {
   FdSlot* s = fd_table().slot(fd, false);
-  if (s && s->rec.state == SlotState::kOpen) return;
+  if (s && peek_state(*s) == SlotState::kOpen) return;
   on_created(fd, call, 0);
 }
 
@@ -93,23 +95,25 @@ bool on_closing(int fd, uintptr_t caller) {
   const bool own = is_own_fd(fd);
   if (own) drop_own_fd(fd);  // the host may close ours (daemons do)
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen) return own;
+  if (!s || peek_state(*s) != SlotState::kOpen) return own;
   // A racy peek at the owner: at worst the wrong choice of stack for a
   // descriptor another thread is replacing right now.
-  uint32_t owner = owner_stack(s->rec);
+  uint32_t owner = owner_stack(load_record(*s));
   SiteCounter* counter = site_counter(owner);
   uint32_t stack = options().double_close != DoubleClose::kOff && !scope.nested() &&
                            initialized() && wants_close_stacks(counter)
                        ? capture_interned()
                        : 0;
   if (!begin_write(*s)) return own;
-  if (s->rec.state == SlotState::kOpen) {
-    count_closed(owner_stack(s->rec) == owner ? counter : site_counter(owner_stack(s->rec)));
-    s->rec.state = SlotState::kClosed;
-    s->rec.mono_ns = sys::coarse_monotonic_ns();
-    s->rec.dead.close_tid = current_tid();
-    s->rec.dead.close_stack = stack;
-    s->rec.dead.close_caller = caller;
+  FdRecord rec = load_record(*s);
+  if (rec.state == SlotState::kOpen) {
+    count_closed(owner_stack(rec) == owner ? counter : site_counter(owner_stack(rec)));
+    rec.state = SlotState::kClosed;
+    rec.mono_ns = sys::coarse_monotonic_ns();
+    rec.dead.close_tid = current_tid();
+    rec.dead.close_stack = stack;
+    rec.dead.close_caller = caller;
+    store_record(*s, rec);
     after_close(g_open.fetch_sub(1, std::memory_order_relaxed) - 1);
   }
   end_write(*s);
@@ -144,20 +148,26 @@ void on_connect(int fd, const struct sockaddr* addr, socklen_t len) {
   uint32_t stack = capture_interned();
   uint32_t peer = intern_blob(addr, len < kMaxBlob ? len : kMaxBlob);
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen || !begin_write(*s)) return;
-  if (s->rec.state == SlotState::kOpen) {
-    s->rec.live.peer = peer;
-    s->rec.live.connect_stack = stack;
+  if (!s || peek_state(*s) != SlotState::kOpen || !begin_write(*s)) return;
+  FdRecord rec = load_record(*s);
+  if (rec.state == SlotState::kOpen) {
+    rec.live.peer = peer;
+    rec.live.connect_stack = stack;
+    store_record(*s, rec);
   }
   end_write(*s);
 }
 
 void attribute_lang_stack(int fd, uint32_t stack) {
   FdSlot* s = fd_table().slot(fd, false);
-  if (!s || s->rec.state != SlotState::kOpen || s->rec.lang_stack || !begin_write(*s)) return;
-  if (s->rec.state == SlotState::kOpen && !s->rec.lang_stack) {
-    count_moved_to_lang(s->rec, stack, sys::coarse_monotonic_ns());
-    s->rec.lang_stack = stack;
+  if (!s) return;
+  const FdRecord peek = load_record(*s);
+  if (peek.state != SlotState::kOpen || peek.lang_stack || !begin_write(*s)) return;
+  FdRecord rec = load_record(*s);
+  if (rec.state == SlotState::kOpen && !rec.lang_stack) {
+    count_moved_to_lang(rec, stack, sys::coarse_monotonic_ns());
+    rec.lang_stack = stack;
+    store_record(*s, rec);
   }
   end_write(*s);
 }

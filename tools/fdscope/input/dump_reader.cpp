@@ -172,12 +172,18 @@ class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
-  ReadResult read() {
+  ReadResult read_file() {
     static thread_local TextBuffer buffer;
     size_t size = 0;
     if (!load(buffer, &size)) return std::move(result_);
+    return read(buffer.data.get(), size);
+  }
+
+  // text is followed by simdjson's padding: each line is parsed in place
+  // (the bytes after a line are readable, as simdjson requires).
+  ReadResult read(const char* text, size_t size) {
     long lineno = 0;
-    const char* p = buffer.data.get();
+    const char* p = text;
     const char* end = p + size;
     text_end_ = end;
     while (p < end) {
@@ -197,8 +203,7 @@ class Reader {
   }
 
  private:
-  // The whole file with simdjson's padding after it: each line is parsed
-  // in place (the bytes after a line are readable, as simdjson requires).
+  // The whole file with simdjson's padding after it.
   bool load(TextBuffer& text, size_t* size) {
     struct stat st{};
     if (stat(path_.c_str(), &st) != 0) {
@@ -405,6 +410,14 @@ class Reader {
 
 }  // namespace
 
-ReadResult read_dumps(const std::string& path) { return Reader(path).read(); }
+ReadResult read_dumps(const std::string& path) { return Reader(path).read_file(); }
+
+ReadResult read_dumps_text(const std::string& name, std::string_view text) {
+  TextBuffer buffer;
+  buffer.reserve(text.size());
+  if (!text.empty()) std::memcpy(buffer.data.get(), text.data(), text.size());
+  std::memset(buffer.data.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  return Reader(name).read(buffer.data.get(), text.size());
+}
 
 }  // namespace fdscope::tool

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "input/dump_model.h"
@@ -27,5 +28,9 @@ struct ReadResult {
 // Reads one file. Dumps cut short (no "end" line) are returned with
 // complete == false and a problem noted.
 ReadResult read_dumps(const std::string& path);
+
+// The same for text already in memory (a copy is made, padded for the
+// parser); problems name the text `name`. For tests and the fuzzer.
+ReadResult read_dumps_text(const std::string& name, std::string_view text);
 
 }  // namespace fdscope::tool

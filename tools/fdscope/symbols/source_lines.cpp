@@ -8,6 +8,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -124,7 +125,15 @@ SourceLines::Module* SourceLines::open(const std::string& path, const std::strin
   auto m = std::make_unique<Module>();
   m->dwfl = dwfl_begin(&kCallbacks);
   if (m->dwfl) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // The path comes from the dump: only a regular file is read. A FIFO
+    // would block the open for a writer that never comes (O_NONBLOCK lets
+    // it return), a device could be read for ever.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st{};
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+      ::close(fd);
+      fd = -1;
+    }
     // Base 0: addresses in the module are its ELF virtual addresses.
     if (fd >= 0) m->mod = dwfl_report_elf(m->dwfl, path.c_str(), path.c_str(), fd, 0, false);
     dwfl_report_end(m->dwfl, nullptr, nullptr);
