@@ -20,6 +20,12 @@ bool parse_count(const char* s, size_t* out) {
   return true;
 }
 
+bool parse_pid(const std::string& arg, long* pid) {
+  if (arg.empty() || arg.find_first_not_of("0123456789") != std::string::npos) return false;
+  *pid = std::strtol(arg.c_str(), nullptr, 10);
+  return true;
+}
+
 bool colour_for(int fd) { return isatty(fd) && !getenv("NO_COLOR"); }
 
 Taken take_report_option(int argc, char** argv, int* i, unsigned accepted, const char* who,

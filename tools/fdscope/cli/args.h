@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "input/dump_selection.h"
 #include "output/reports.h"
@@ -11,6 +12,11 @@ namespace fdscope::tool {
 
 // A non-negative decimal count ("10"); false for anything else.
 bool parse_count(const char* s, size_t* out);
+
+// A process id argument: decimal digits only ("0" and values past the
+// range included: the caller says why they are no process); false, and
+// *pid untouched, for anything else.
+bool parse_pid(const std::string& arg, long* pid);
 
 // Colour on a terminal only, and not with NO_COLOR set.
 bool colour_for(int fd);

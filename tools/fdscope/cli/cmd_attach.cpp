@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "attach/injector.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/run_child.h"
 #include "state/options.h"
@@ -68,8 +69,7 @@ int cmd_attach(int argc, char** argv) {
     } else if (a == "-o") {
       fmt::print(stderr, "{}: -o needs a value\n", kWho);
       return kExitUsage;
-    } else if (pid == 0 && !a.empty() && a.find_first_not_of("0123456789") == std::string::npos) {
-      pid = std::strtol(a.c_str(), nullptr, 10);
+    } else if (pid == 0 && parse_pid(a, &pid)) {
     } else {
       fmt::print(stderr, "{}: unexpected argument '{}'\n", kWho, a);
       usage(stderr);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "attach/injector.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 
 namespace fdscope::tool {
@@ -32,8 +33,7 @@ int cmd_detach(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       usage(stdout);
       return kExitOk;
-    } else if (pid == 0 && !a.empty() && a.find_first_not_of("0123456789") == std::string::npos) {
-      pid = std::strtol(a.c_str(), nullptr, 10);
+    } else if (pid == 0 && parse_pid(a, &pid)) {
     } else {
       fmt::print(stderr, "{}: unexpected argument '{}'\n", kWho, a);
       usage(stderr);

@@ -72,8 +72,7 @@ int parse(int argc, char** argv, SnapshotArgs* s) {
         fmt::print(stderr, "{}: --timeout needs a number of seconds, not '{}'\n", kWho, argv[i]);
         return kExitUsage;
       }
-    } else if (s->pid == 0 && !a.empty() && a.find_first_not_of("0123456789") == std::string::npos) {
-      s->pid = std::strtol(a.c_str(), nullptr, 10);
+    } else if (s->pid == 0 && parse_pid(a, &s->pid)) {
     } else {
       fmt::print(stderr, "{}: unexpected argument '{}'\n", kWho, a);
       usage(stderr);
