@@ -62,8 +62,8 @@ void unwind_after_fork() {
 // The other callee-saved registers are those of this point: the fast trace
 // does not read them; where it cannot go on it fails, and then the whole
 // stack is unwound the ordinary way.
-__attribute__((noinline)) int host_backtrace(void** out, int max) {
-  if (max < 2) return unw_backtrace(out, max);
+__attribute__((noinline)) int host_backtrace(void** out, int max, int room) {
+  if (max < 2) return unw_backtrace(out, room);
   const uintptr_t* fp = static_cast<const uintptr_t*>(__builtin_frame_address(0));
   for (unsigned i = 0; i < kShimFramesMax; ++i) {
     const uintptr_t ret = fp[1];
@@ -84,7 +84,7 @@ __attribute__((noinline)) int host_backtrace(void** out, int max) {
     if (next <= fp) break;
     fp = next;
   }
-  return unw_backtrace(out, max);
+  return unw_backtrace(out, room);
 }
 
 void unwind_init() {

@@ -48,9 +48,11 @@ inline bool in_shim(uintptr_t addr) { return addr >= g_shim_lo && addr < g_shim_
 constexpr unsigned kShimFramesMax = 8;
 
 // unw_backtrace from the innermost frame outside the shim (unwind.cpp says
-// how); the shim's own frames may still lead the result when that cannot
-// be done.
-int host_backtrace(void** out, int max);
+// how): at most `max` frames, all the host's. When that cannot be done, the
+// ordinary unwind fills up to `room` (>= max) frames, led by the shim's own.
+// Only that fallback needs the room: each frame the fast path walks and
+// the caller would drop costs ~80 instructions.
+int host_backtrace(void** out, int max, int room);
 
 // The calling stack (up to max frames, from the first outside the shim),
 // interned (stacks/stack_store.h): its id, 0 if none could be stored. The
@@ -60,7 +62,7 @@ inline uint32_t capture_interned(unsigned max) {
   void* raw[kMaxDepth + kShimFramesMax];
   if (max > kMaxDepth) max = kMaxDepth;
   if (!enter_unwinder()) return 0;
-  int got = host_backtrace(raw, (int)(max + kShimFramesMax));
+  int got = host_backtrace(raw, (int)max, (int)(max + kShimFramesMax));
   leave_unwinder();
   unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
   while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
