@@ -14,14 +14,13 @@
 // reads no memory the walk would not. Traces that needed validated reads
 // (guessed frames) are not kept.
 //
-// Where it lives: in 8 KB that the patched libunwind keeps in each
+// Where it lives: in 8 KB that the patched libunwind maps with each
 // thread's trace cache, so it is created with the thread's first capture,
-// freed at its exit, and costs no static TLS. Only the header is zeroed in
-// a new thread; an entry's log is written before its key says it is valid.
+// unmapped at its exit, zero when new, and costs no static TLS. An entry's
+// log is written before its key says it is valid.
 #pragma once
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "stacks/stack_store.h"
@@ -45,7 +44,6 @@ struct TraceMemoKey {
 };
 
 struct TraceMemo {
-  // Header: zero in a new thread (the first 256 bytes of the area are).
   volatile sig_atomic_t busy;  // a capture of this thread is under way
   unsigned next;               // the entry to replace next
   TraceMemoKey key[kMemoEntries];
@@ -53,7 +51,6 @@ struct TraceMemo {
   // the entry.
   uintptr_t log[kMemoEntries][2 * kMemoReads];
 };
-static_assert(offsetof(TraceMemo, log) <= 256, "the header must fit the zeroed part");
 
 // The calling thread's memo, or nullptr if libunwind could give no room.
 TraceMemo* thread_trace_memo();
