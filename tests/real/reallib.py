@@ -49,9 +49,12 @@ SUMMARY_SITE = re.compile(r"^fdscope: pid \d+:   \d+ x .*$")
 # A double close (option double_close=report, the default): a few lines
 # naming the stacks. bash closes each end of a pipeline's pipes twice (the
 # second close fails with EBADF without the library too), so every bash
-# pipeline gets one.
+# pipeline gets one: each context once or twice, and at exit a line
+# counting the rest.
 DOUBLE_CLOSE = [re.compile(r"^fdscope: pid \d+: double close of fd \d+ by tid \d+ "),
-                re.compile(r"^fdscope:   (closed again at|first closed at|created by \S+ at): ")]
+                re.compile(r"^fdscope:   (closed again at|first closed at|created by \S+ at): "),
+                re.compile(r"^fdscope: pid \d+: \d+ more double closes? from the same stacks as those "
+                           r"reported were not reported$")]
 # A dump a process could not write where it was told (a worker that
 # dropped privileges) went to its private fallback file, in one line.
 FALLBACK = re.compile(r"^fdscope: pid \d+ dump \d+ \((threshold|emfile|signal|exit|request)\): "

@@ -19,11 +19,13 @@ using namespace triggers;
 
 namespace {
 
-Result run_double_close(const TempDir& tmp, const std::string& more, bool twice = false) {
+Result run_double_close(const TempDir& tmp, const std::string& more, bool twice = false,
+                        int rounds = 0) {
   write_text(tmp.join("config.ini"), "[x]\n");
   ChildSpec spec;
   spec.argv = {program("double_close_program"), tmp.join("config.ini")};
   if (twice) spec.argv.push_back("twice");
+  if (rounds) spec.argv.push_back(std::to_string(rounds));
   spec.options = "output=" + tmp.join("dump.jsonl") + more;
   return run(spec);
 }
@@ -126,6 +128,26 @@ TEST(DoubleClose, TheSecondReportOfASiteHasTheWholeFirstCloseStack) {
                           "(double_close_program) < main"),
             std::string::npos)
       << first[1];
+}
+
+// A loop (bash closes each pipe of a pipeline twice) is reported like a
+// sanitizer's error: its context twice (the caller only, then the whole
+// first close), and the rest counted in one line at exit.
+TEST(DoubleClose, ALoopIsReportedOnceForEachContext) {
+  TempDir tmp;
+  Result r = run_double_close(tmp, "", false, 10);
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(lines_with(r.out, "second fd=3 rc=-1 errno=EBADF").size(), 10u) << r.out;
+  auto reports = json_lines(tmp.join("dump.jsonl"));
+  ASSERT_EQ(reports.size(), 2u);
+  expect_report_line(reports[0], r.pid, false);
+  expect_report_line(reports[1], r.pid, true);
+  EXPECT_EQ(lines_with(r.err, "double close of fd 3").size(), 2u) << r.err;
+  auto summary = lines_with(r.err, "more double close");
+  ASSERT_EQ(summary.size(), 1u) << r.err;
+  EXPECT_EQ(summary[0], "fdscope: pid " + std::to_string(r.pid) +
+                            ": 8 more double closes from the same stacks as those reported were "
+                            "not reported");
 }
 
 TEST(DoubleClose, OffReportsNothing) {

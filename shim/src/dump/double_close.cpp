@@ -21,8 +21,40 @@
 namespace fdscope {
 namespace {
 
-constexpr unsigned kMaxReports = 64;  // a loop of double closes must not flood
+constexpr unsigned kMaxReports = 64;  // distinct contexts beyond the table's, too
 std::atomic<unsigned> g_reports{0};
+std::atomic<unsigned> g_not_reported{0};
+
+// The contexts reported, by (creating stack, second close stack): an open
+// addressing table, lock-free (a signal handler may report). What each has
+// had: kCallerOnly (a report with the first close's caller), kWhole (one
+// with its whole stack).
+constexpr unsigned kContexts = 256;
+constexpr uint8_t kCallerOnly = 1, kWhole = 2;
+std::atomic<uint64_t> g_context_key[kContexts];
+std::atomic<uint8_t> g_context_shown[kContexts];
+
+// The context's slot, claimed if new; nullptr if the table is full.
+std::atomic<uint8_t>* context_slot(uint32_t created, uint32_t second) {
+  const uint64_t key = ((uint64_t)created << 32 | second) + 1;  // 0: free
+  for (unsigned i = 0, h = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 56); i < kContexts; ++i) {
+    const unsigned at = (h + i) % kContexts;
+    uint64_t seen = g_context_key[at].load(std::memory_order_acquire);
+    if (seen == 0 && g_context_key[at].compare_exchange_strong(seen, key)) return &g_context_shown[at];
+    if (seen == key) return &g_context_shown[at];
+  }
+  return nullptr;
+}
+
+// Whether this double close is reported (else counted): a context's first
+// report, or its first with the whole first-close stack.
+bool worth_reporting(const FdRecord& rec, uint32_t second, bool caller_only) {
+  std::atomic<uint8_t>* shown = context_slot(rec.stack, second);
+  if (!shown) return g_reports.fetch_add(1) < kMaxReports;
+  const uint8_t mine = caller_only ? kCallerOnly : kWhole;
+  const uint8_t before = shown->fetch_or(mine);
+  return caller_only ? before == 0 : (before & kWhole) == 0;
+}
 
 // The first close's frames: its whole stack when its site asked for them
 // (after an earlier double close, track/tracker.cpp), else the one frame
@@ -76,7 +108,10 @@ void log_report(int fd, const FdRecord& rec, const uintptr_t* caller, uint32_t s
 }  // namespace
 
 void report_double_close(int fd, const FdRecord& rec, uint32_t second, int second_tid) {
-  if (g_reports.fetch_add(1) >= kMaxReports) return;
+  if (!worth_reporting(rec, second, caller_only(rec))) {
+    g_not_reported.fetch_add(1);
+    return;
+  }
   if (!try_lock_output()) return;  // a dump is being written right now
   Scratch scratch(size_t(64) << 20);
   uintptr_t addrs[3 * kMaxDepth];
@@ -119,6 +154,20 @@ void report_double_close(int fd, const FdRecord& rec, uint32_t second, int secon
   if (out >= 0 && close_after) sys::ops.close(out);
   sym.release();
   unlock_output();
+}
+
+void double_close_after_fork() { g_not_reported.store(0); }
+
+void double_close_summary() {
+  const unsigned n = g_not_reported.load();
+  if (n == 0) return;
+  LogSink log;
+  if (!log.enabled()) return;
+  LineBuf line;
+  line.add("fdscope: pid ").add_i64(sys::getpid()).add(": ").add_u64(n);
+  line.add(n == 1 ? " more double close" : " more double closes");
+  line.add(" from the same stacks as those reported were not reported\n");
+  log.write(line);
 }
 
 }  // namespace fdscope

@@ -16,6 +16,17 @@ namespace fdscope {
 // `second_stack`/`second_tid`: the failing close. Writes a "double_close"
 // line to the dump output and a readable account to the `log`.
 // Async-signal-safe.
+// Like valgrind's errors, each context (creating stack, second close stack)
+// is reported once, or twice when the first report had only the first
+// close's caller (the second then has its whole stack); later double
+// closes of a context are counted.
 void report_double_close(int fd, const FdRecord& rec, uint32_t second_stack, int second_tid);
+
+// At exit: one log line with the double closes counted but not reported,
+// if any.
+void double_close_summary();
+
+// A fork child counts its own (it knows the contexts its parent reported).
+void double_close_after_fork();
 
 }  // namespace fdscope

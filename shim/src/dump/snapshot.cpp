@@ -42,9 +42,14 @@ bool read_record(int fd, FdRecord* rec, bool* busy) {
   *busy = false;
   FdSlot* s = fd_table().slot(fd, false);
   if (!s || peek_state(*s) != SlotState::kOpen) return false;
-  if (read_slot(*s, rec) && rec->state == SlotState::kOpen) return true;
-  *busy = rec->state != SlotState::kOpen;
-  return false;
+  // A slot a writer kept busy through every try is counted as skipped; one
+  // read whole but closed meanwhile is simply no longer tracked. (The copy
+  // of a failed read may be torn: it says nothing.)
+  if (!read_slot(*s, rec)) {
+    *busy = true;
+    return false;
+  }
+  return rec->state == SlotState::kOpen;
 }
 
 // Unless the host closed it meanwhile (then its number may be the host's).

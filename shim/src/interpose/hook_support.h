@@ -55,8 +55,7 @@ static inline int report_fd(int fd, enum fdscope_call call, int flags) {
 /* The same for calls that fill a pair (pipe, socketpair) and return 0. */
 static inline int report_pair(int r, const int fds[2], enum fdscope_call call, int flags) {
   if (r == 0) {
-    fdscope_created(fds[0], call, flags);
-    fdscope_created(fds[1], call, flags);
+    fdscope_created_pair(fds, call, flags);
   } else {
     fdscope_create_failed(call);
   }

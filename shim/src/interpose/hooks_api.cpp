@@ -70,6 +70,9 @@ unsigned long long fdscope_now_ns(void) { return sys::coarse_monotonic_ns(); }
 void fdscope_created(int fd, enum fdscope_call call, int flags) {
   if (enter()) on_created(fd, call, flags);
 }
+void fdscope_created_pair(const int fds[2], enum fdscope_call call, int flags) {
+  if (enter()) on_created_pair(fds, call, flags);
+}
 void fdscope_adopted(int fd, enum fdscope_call call) {
   if (enter()) on_adopted(fd, call);
 }

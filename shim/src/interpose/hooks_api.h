@@ -19,6 +19,8 @@ unsigned long long fdscope_now_ns(void);
 
 /* Descriptor fd (>= 0) was created by `call`; ignored if fd < 0. */
 void fdscope_created(int fd, enum fdscope_call call, int flags);
+/* Both descriptors of a pair (pipe, socketpair): one call, one stack. */
+void fdscope_created_pair(const int fds[2], enum fdscope_call call, int flags);
 /* As above, unless fd is already tracked as open (fdopendir adopts one). */
 void fdscope_adopted(int fd, enum fdscope_call call);
 /* A creating call failed: looks at errno for EMFILE/ENFILE. */

@@ -8,6 +8,7 @@
 
 #include "platform/sys.h"
 #include "stacks/stack_store.h"
+#include "stacks/trace_memo.h"
 
 // libunwind's pools of parsed unwind information (libunwind's
 // include/mempool.h: a struct mempool starts with its pthread mutex). They
@@ -22,7 +23,12 @@ extern UnwMempoolHead dwarf_reg_state_pool;
 // unw_backtrace's fast path (libunwind's src/x86_64/Gtrace.c), for a
 // cursor set up at a frame of our choosing: libunwind 1.6 has no
 // unw_backtrace2 that takes a context.
-int _ULx86_64_tdep_trace(unw_cursor_t* cursor, void** buffer, int* size);
+// cmake/libunwind/trace-memo.patch adds these two: the trace logging the
+// stack words it reads, and per-thread room that lives as long as the
+// thread's trace cache.
+int _ULx86_64_tdep_trace_logged(unw_cursor_t* cursor, void** buffer, int* size,
+                                unw_word_t* log, int* nlog);
+void* _ULx86_64_trace_user_area(size_t* size);
 }
 
 // The linker defines this in every ELF output: the start of the shim's own
@@ -57,39 +63,113 @@ void unwind_after_fork() {
   g_fork_pending.store(false, std::memory_order_release);
 }
 
+TraceMemo* thread_trace_memo() {
+  size_t size = 0;
+  void* area = _ULx86_64_trace_user_area(&size);
+  return area && size >= sizeof(TraceMemo) ? static_cast<TraceMemo*>(area) : nullptr;
+}
+
+namespace {
+
+// Frames of the shim an ordinary unwind may lead with (at most).
+constexpr unsigned kShimFramesMax = 8;
+
+__thread uint32_t t_last_stack __attribute__((tls_model("initial-exec")));
+
+// Interns what an ordinary unwind found, without the shim's leading frames.
+uint32_t intern_unwound(void* const* raw, int got, unsigned max) {
+  unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
+  while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
+  n -= skip;
+  static_assert(sizeof(void*) == sizeof(uintptr_t));
+  return intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw + skip), n < max ? n : max,
+                             &t_last_stack);
+}
+
+// The fast trace from the host's frame, through the thread's memo
+// (stacks/trace_memo.h). False if the fast trace cannot go there; else
+// *id is the stack (0 if it could not be stored).
+// The other callee-saved registers are those of this point: the fast trace
+// does not read them; where it cannot go on it fails, and the caller then
+// unwinds the ordinary way.
+bool trace_from(const TraceStart& start, unsigned max, void** raw, uint32_t* id) {
+  TraceMemo* memo = thread_trace_memo();
+  TraceMemoKey* key = nullptr;
+  uintptr_t* log = nullptr;
+  if (memo && !memo->busy) {
+    memo->busy = 1;
+    if ((*id = memo_lookup(*memo, start, max)) != 0) {
+      memo->busy = 0;
+      return true;
+    }
+    unsigned i = memo->next;
+    memo->next = (i + 1) % kMemoEntries;
+    key = &memo->key[i];
+    key->start.rip = 0;  // empty until its log is complete
+    log = memo->log[i];
+  }
+  unw_context_t uc;
+  unw_getcontext(&uc);
+  uc.uc_mcontext.gregs[REG_RIP] = (greg_t)start.rip;
+  uc.uc_mcontext.gregs[REG_RSP] = (greg_t)start.rsp;
+  uc.uc_mcontext.gregs[REG_RBP] = (greg_t)start.rbp;
+  unw_cursor_t cursor;
+  int n = (int)max - 1, nlog = kMemoReads;
+  const bool ok = unw_init_local(&cursor, &uc) >= 0 &&
+                  _ULx86_64_tdep_trace_logged(&cursor, raw + 1, &n, log, &nlog) >= 0;
+  if (ok) {
+    raw[0] = reinterpret_cast<void*>(start.rip);  // the trace records callers only
+    *id = intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw), (unsigned)n + 1,
+                              &t_last_stack);
+    if (key && *id && nlog >= 0) {
+      key->max = max;
+      key->stack = *id;
+      key->nreads = nlog;
+      key->start.rsp = start.rsp;
+      key->start.rbp = start.rbp;
+      __atomic_signal_fence(__ATOMIC_SEQ_CST);
+      key->start.rip = start.rip;
+    }
+  }
+  if (key) memo->busy = 0;
+  return ok;
+}
+
+}  // namespace
+
 // The shim is built with frame pointers (shim/CMakeLists.txt), so its own
 // frames, from here up to the interposer the host called, are found by
 // following rbp: only shim frames are read that way, each set up by shim
 // code, and the walk stops at the first return address outside the shim.
 // The unwind then starts in the host's frame, with the registers the
 // fast trace needs (rip, rsp, rbp) as they were at the call, and libunwind
-// walks none of the shim's frames (a few hundred instructions a capture).
-// The other callee-saved registers are those of this point: the fast trace
-// does not read them; where it cannot go on it fails, and then the whole
-// stack is unwound the ordinary way.
-__attribute__((noinline)) int host_backtrace(void** out, int max) {
-  if (max < 2) return unw_backtrace(out, max);
+// walks none of the shim's frames (a few hundred instructions a capture);
+// a start seen before, with the same stack words, costs a check of those
+// words. Where the fast path cannot be taken, the whole stack is unwound
+// the ordinary way, with room for the shim's frames it leads with.
+__attribute__((noinline)) uint32_t capture_interned(unsigned max) {
+  if (max > kMaxDepth) max = kMaxDepth;
+  if (max == 0 || !enter_unwinder()) return 0;
+  void* raw[kMaxDepth + kShimFramesMax];
+  uint32_t id = 0;
+  bool traced = false;
   const uintptr_t* fp = static_cast<const uintptr_t*>(__builtin_frame_address(0));
-  for (unsigned i = 0; i < kShimFramesMax; ++i) {
+  for (unsigned i = 0; max >= 2 && i < kShimFramesMax; ++i) {
     const uintptr_t ret = fp[1];
     const auto* next = reinterpret_cast<const uintptr_t*>(fp[0]);
     if (!in_shim(ret)) {
-      unw_context_t uc;
-      unw_getcontext(&uc);
-      uc.uc_mcontext.gregs[REG_RIP] = (greg_t)ret;
-      uc.uc_mcontext.gregs[REG_RSP] = (greg_t)(fp + 2);
-      uc.uc_mcontext.gregs[REG_RBP] = (greg_t)next;
-      unw_cursor_t cursor;
-      int n = max - 1;
-      if (unw_init_local(&cursor, &uc) < 0 || _ULx86_64_tdep_trace(&cursor, out + 1, &n) < 0) break;
-      out[0] = reinterpret_cast<void*>(ret);  // the trace records callers only
-      return n + 1;
+      const TraceStart start{ret, reinterpret_cast<uintptr_t>(fp + 2),
+                             reinterpret_cast<uintptr_t>(next)};
+      traced = trace_from(start, max, raw, &id);
+      break;
     }
     // A shim frame's saved rbp points further up the same stack.
     if (next <= fp) break;
     fp = next;
   }
-  return unw_backtrace(out, max);
+  if (!traced) id = intern_unwound(raw, unw_backtrace(raw, (int)(max + kShimFramesMax)), max);
+  leave_unwinder();
+  return id;
 }
 
 void unwind_init() {

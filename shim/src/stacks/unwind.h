@@ -45,31 +45,9 @@ extern uintptr_t g_shim_lo, g_shim_hi;
 // True if addr lies in the shim's own code.
 inline bool in_shim(uintptr_t addr) { return addr >= g_shim_lo && addr < g_shim_hi; }
 
-constexpr unsigned kShimFramesMax = 8;
-
-// unw_backtrace from the innermost frame outside the shim (unwind.cpp says
-// how); the shim's own frames may still lead the result when that cannot
-// be done.
-int host_backtrace(void** out, int max);
-
 // The calling stack (up to max frames, from the first outside the shim),
 // interned (stacks/stack_store.h): its id, 0 if none could be stored. The
-// hot path of every create: inline, and interned from the unwinder's buffer
-// without a copy.
-inline uint32_t capture_interned(unsigned max) {
-  void* raw[kMaxDepth + kShimFramesMax];
-  if (max > kMaxDepth) max = kMaxDepth;
-  if (!enter_unwinder()) return 0;
-  int got = host_backtrace(raw, (int)(max + kShimFramesMax));
-  leave_unwinder();
-  unsigned n = got > 0 ? (unsigned)got : 0, skip = 0;
-  while (skip < n && in_shim(reinterpret_cast<uintptr_t>(raw[skip]))) ++skip;
-  n -= skip;
-  static_assert(sizeof(void*) == sizeof(uintptr_t));
-  static __thread uint32_t last_stack __attribute__((tls_model("initial-exec")));
-  return intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw + skip), n < max ? n : max,
-                             &last_stack);
-}
-
+// hot path of every create; unwind.cpp says how it stays cheap.
+uint32_t capture_interned(unsigned max);
 
 }  // namespace fdscope

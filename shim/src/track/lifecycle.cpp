@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "dump/double_close.h"
 #include "dump/dump.h"
 #include "dump/output_file.h"
 #include "dump/process_info.h"
@@ -55,10 +56,14 @@ void after_fork_child() {
   site_counts_after_fork(sys::coarse_monotonic_ns(), tracked_open());
   thread_state_after_fork();
   dump_after_fork();
+  double_close_after_fork();
   lang::after_fork();
 }
 
-void at_exit() { exit_dump(); }
+void at_exit() {
+  exit_dump();
+  double_close_summary();
+}
 
 // The start-up itself, once; `options_text` null: FDSCOPE_OPTIONS.
 void init_once(const char* options_text) {

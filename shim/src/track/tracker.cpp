@@ -42,19 +42,27 @@ void fill_record(FdRecord& r, Call call, int flags, uint32_t stack, uint32_t lan
   r.live.thread = current_thread_name_id(now);
 }
 
-}  // namespace
+// Where a descriptor comes from: its native and language stacks (0: none).
+struct Origin {
+  uint32_t stack = 0, lang_stack = 0;
+};
 
-void on_created(int fd, Call call, int flags) {
-  if (fd < 0) return;
-  ShimScope scope;
-  uint64_t now = sys::coarse_monotonic_ns();
-  // Nested (a signal handler that interrupted the shim) or before start-up:
-  // record the descriptor without a stack rather than unwind re-entrantly.
-  // Below stacks_from, counted without a stack (and without its cost).
-  const bool unwind =
-      !scope.nested() && initialized() && stacks_wanted(g_open.load(std::memory_order_relaxed));
-  uint32_t stack = unwind ? capture_interned() : 0;
-  uint32_t lang_stack = unwind ? lang::capture(call, fd) : 0;
+// Nested (a signal handler that interrupted the shim) or before start-up:
+// the descriptor is recorded without a stack rather than unwinding
+// re-entrantly. Below stacks_from, counted without a stack (and its cost).
+inline __attribute__((always_inline)) Origin capture_origin(const ShimScope& scope, Call call,
+                                                            int fd) {
+  Origin o;
+  if (scope.nested() || !initialized() || !stacks_wanted(g_open.load(std::memory_order_relaxed)))
+    return o;
+  o.stack = capture_interned();
+  o.lang_stack = lang::capture(call, fd);
+  return o;
+}
+
+inline __attribute__((always_inline)) void record_created(int fd, Call call, int flags,
+                                                      Origin origin, uint64_t now) {
+  const uint32_t stack = origin.stack, lang_stack = origin.lang_stack;
   FdSlot* s = fd_table().slot(fd, true);
   if (!s || !begin_write(*s)) return;
   FdRecord rec = load_record(*s);
@@ -69,6 +77,24 @@ void on_created(int fd, Call call, int flags) {
                        : g_open.fetch_add(1, std::memory_order_relaxed) + 1;
   note_total_open(open, now);
   after_create(open);
+}
+
+}  // namespace
+
+void on_created(int fd, Call call, int flags) {
+  if (fd < 0) return;
+  ShimScope scope;
+  uint64_t now = sys::coarse_monotonic_ns();
+  record_created(fd, call, flags, capture_origin(scope, call, fd), now);
+}
+
+void on_created_pair(const int fds[2], Call call, int flags) {
+  if (fds[0] < 0 || fds[1] < 0) return;
+  ShimScope scope;
+  uint64_t now = sys::coarse_monotonic_ns();
+  const Origin origin = capture_origin(scope, call, fds[0]);
+  record_created(fds[0], call, flags, origin, now);
+  record_created(fds[1], call, flags, origin, now);
 }
 
 void on_adopted(int fd, Call call) {

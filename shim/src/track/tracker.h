@@ -15,6 +15,8 @@ namespace fdscope {
 
 // A call created descriptor fd (ignored if fd < 0).
 void on_created(int fd, Call call, int flags);
+// Both descriptors of one pipe/socketpair call, with one stack capture.
+void on_created_pair(const int fds[2], Call call, int flags);
 // fd was taken over by `call` (fdopendir): recorded only if not tracked.
 void on_adopted(int fd, Call call);
 // A creating call failed with err (EMFILE/ENFILE matter).

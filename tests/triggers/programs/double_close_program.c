@@ -1,12 +1,13 @@
 /* Opens a file in open_config, closes it in cleanup and again in
  * cleanup_again (a double close), then closes descriptor 999, which it
- * never opened; with a second argument `twice`, does the double close
- * again from the same places. Reports each close() result on stdout,
- * unbuffered. */
+ * never opened; with a second argument `twice` (or a number N), does the
+ * double close again from the same places (N times in all). Reports each
+ * close() result on stdout, unbuffered. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,8 +37,9 @@ __attribute__((noinline)) static int double_close(const char* path) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "twice") == 0)) return 2;
-  for (int round = 0; round < argc - 1; ++round)
+  int rounds = argc == 2 ? 1 : argc == 3 && strcmp(argv[2], "twice") == 0 ? 2 : argc == 3 ? atoi(argv[2]) : 0;
+  if (rounds < 1) return 2;
+  for (int round = 0; round < rounds; ++round)
     if (double_close(argv[1]) != 0) return 3;
   errno = 0;
   int rc = close(999);
