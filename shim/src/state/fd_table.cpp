@@ -84,27 +84,6 @@ void FdTable::release_all_after_fork() {
   }
 }
 
-FdRecord load_record(const FdSlot& s) {
-  uint32_t w[kRecordWords];
-  for (unsigned i = 0; i < kRecordWords; ++i) w[i] = s.words[i].load(std::memory_order_relaxed);
-  FdRecord r;
-  memcpy(&r, w, sizeof(r));
-  return r;
-}
-
-SlotState peek_state(const FdSlot& s) {
-  const uint32_t w = s.words[0].load(std::memory_order_relaxed);
-  FdRecord r;
-  memcpy(&r, &w, sizeof(w));  // the first word: state, call, tid
-  return r.state;
-}
-
-void store_record(FdSlot& s, const FdRecord& r) {
-  uint32_t w[kRecordWords];
-  memcpy(w, &r, sizeof(r));
-  for (unsigned i = 0; i < kRecordWords; ++i) s.words[i].store(w[i], std::memory_order_relaxed);
-}
-
 bool begin_write(FdSlot& s) {
   for (int i = 0; i < kWriteSpins; ++i) {
     uint32_t v = s.seq.load(std::memory_order_relaxed);
