@@ -18,6 +18,11 @@ using namespace triggers;
 // choose where a privileged process writes (output= a file of root's).
 TEST(Security, SetuidProgramIgnoresTheOptions) {
   if (getuid() != 0) GTEST_SKIP() << "needs root to make a setuid copy owned by nobody";
+#if defined(__SANITIZE_ADDRESS__)
+  // The runtime ignores ASAN_OPTIONS in a setuid process, and its leak
+  // check then fails at exit (it cannot read the process's own threads).
+  GTEST_SKIP() << "an ASan-instrumented program cannot run setuid";
+#endif
   TempDir tmp;
   chmod(tmp.path().c_str(), 0755);
   const std::string copy = tmp.join("linked_program");

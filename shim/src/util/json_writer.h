@@ -87,7 +87,7 @@ class JsonWriter {
       return;
     }
     if (n <= room) {
-      memcpy(buf_ + len_, s, n);
+      if (n) memcpy(buf_ + len_, s, n);  // buf_ may be null (no buffer), n 0
       len_ += n;
       return;
     }
