@@ -35,7 +35,7 @@ __attribute__((noinline)) void middle() {
 
 // Alike but not identical (the constants differ), so neither is folded
 // into the other.
-volatile int g_sink;
+thread_local volatile int g_sink;
 __attribute__((noinline)) void top_a() {
   middle();
   g_sink = 1;
