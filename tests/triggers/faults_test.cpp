@@ -46,6 +46,12 @@ off_t size_of(const std::string& path) {
 // SIGKILL while a large dump is being written: the file holds a dump
 // without its end line, and both readers call it truncated.
 TEST(Faults, KilledMidDumpIsReportedTruncatedNeverWhole) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan runs a signal's handler only once the program leaves its blocking
+  // call: the dump starts when the test lets the program go, not while it
+  // waits to be killed.
+  GTEST_SKIP() << "ThreadSanitizer defers the dump signal past the program's wait";
+#endif
   int cut = 0;
   for (int attempt = 0; attempt < 5 && cut == 0; ++attempt) {
     TempDir tmp;

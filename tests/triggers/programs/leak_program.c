@@ -108,10 +108,10 @@ static int count_free_raw(void) {
   return n;
 }
 
-static volatile int g_churn_stop;
+static int g_churn_stop;  /* atomic: read by the churning thread */
 static void* churn(void* arg) {
   (void)arg;
-  while (!g_churn_stop) {
+  while (!__atomic_load_n(&g_churn_stop, __ATOMIC_RELAXED)) {
     int fd = open("/dev/null", O_RDONLY);
     if (fd >= 0) close(fd);
   }
@@ -131,7 +131,7 @@ static int vfork_storm(int n) {
     int st = 0;
     if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0) ++ok;
   }
-  g_churn_stop = 1;
+  __atomic_store_n(&g_churn_stop, 1, __ATOMIC_RELAXED);
   pthread_join(t, NULL);
   return ok;
 }
