@@ -50,10 +50,18 @@ class MariaDB:
         self.stop()
 
     def _common(self) -> List[str]:
-        return ["--no-defaults", "--datadir=" + self.datadir, "--user=" + _user_name()]
+        # A private tmpdir: a CI run once lost install-db's temporary table
+        # in the shared /tmp while other suites ran beside it (ENOENT).
+        return ["--no-defaults", "--datadir=" + self.datadir, "--user=" + _user_name(),
+                "--tmpdir=" + self.tmpdir]
+
+    @property
+    def tmpdir(self) -> str:
+        return os.path.join(self.workdir, "tmp")
 
     def start(self) -> None:
         os.makedirs(self.workdir, exist_ok=True)
+        os.makedirs(self.tmpdir, exist_ok=True)
         install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
         server = (shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/usr/libexec")
                   or shutil.which("mysqld", path="/usr/sbin"))
