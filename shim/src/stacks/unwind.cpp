@@ -86,22 +86,31 @@ uint32_t intern_unwound(void* const* raw, int got, unsigned max) {
                              &t_last_stack);
 }
 
-// The fast trace from the host's frame, through the thread's memo
-// (stacks/trace_memo.h). False if the fast trace cannot go there; else
-// *id is the stack (0 if it could not be stored).
+// A trace kept in the thread's memo (stacks/trace_memo.h) for this start,
+// its stack words unchanged: its interned stack, else 0. It reads only the
+// thread's own memo and stack, takes no lock and writes nothing shared, so
+// it runs outside enter_unwinder: a capture that hits it leaves the
+// process-wide unwinder count alone (no cache line every capturing thread
+// writes).
+uint32_t memo_hit(TraceMemo* memo, const TraceStart& start, unsigned max) {
+  if (!memo || memo->busy) return 0;
+  memo->busy = 1;
+  const uint32_t id = memo_lookup(*memo, start, max);
+  memo->busy = 0;
+  return id;
+}
+
+// The fast trace from the host's frame, kept in the thread's memo. False
+// if the fast trace cannot go there; else *id is the stack (0 if it could
+// not be stored).
 // The other callee-saved registers are those of this point: the fast trace
 // does not read them; where it cannot go on it fails, and the caller then
 // unwinds the ordinary way.
-bool trace_from(const TraceStart& start, unsigned max, void** raw, uint32_t* id) {
-  TraceMemo* memo = thread_trace_memo();
+bool trace_from(TraceMemo* memo, const TraceStart& start, unsigned max, void** raw, uint32_t* id) {
   TraceMemoKey* key = nullptr;
   uintptr_t* log = nullptr;
   if (memo && !memo->busy) {
     memo->busy = 1;
-    if ((*id = memo_lookup(*memo, start, max)) != 0) {
-      memo->busy = 0;
-      return true;
-    }
     unsigned i = memo->next;
     memo->next = (i + 1) % kMemoEntries;
     key = &memo->key[i];
@@ -135,6 +144,24 @@ bool trace_from(const TraceStart& start, unsigned max, void** raw, uint32_t* id)
   return ok;
 }
 
+// The host's frame: where the first return address outside the shim is,
+// found by following the shim's frame pointers from fp. False if the chain
+// goes down the stack or stays in the shim beyond kShimFramesMax frames.
+bool host_start(const uintptr_t* fp, TraceStart* start) {
+  for (unsigned i = 0; fp && i < kShimFramesMax; ++i) {
+    const uintptr_t ret = fp[1];
+    const auto* next = reinterpret_cast<const uintptr_t*>(fp[0]);
+    if (!in_shim(ret)) {
+      *start = {ret, reinterpret_cast<uintptr_t>(fp + 2), reinterpret_cast<uintptr_t>(next)};
+      return true;
+    }
+    // A shim frame's saved rbp points further up the same stack.
+    if (next <= fp) return false;
+    fp = next;
+  }
+  return false;
+}
+
 }  // namespace
 
 // The shim is built with frame pointers (shim/CMakeLists.txt), so its own
@@ -149,25 +176,17 @@ bool trace_from(const TraceStart& start, unsigned max, void** raw, uint32_t* id)
 // the ordinary way, with room for the shim's frames it leads with.
 __attribute__((noinline)) uint32_t capture_interned(unsigned max) {
   if (max > kMaxDepth) max = kMaxDepth;
-  if (max == 0 || !enter_unwinder()) return 0;
+  if (max == 0) return 0;
+  TraceStart start;
+  const bool fast =
+      max >= 2 && host_start(static_cast<const uintptr_t*>(__builtin_frame_address(0)), &start);
+  TraceMemo* memo = fast ? thread_trace_memo() : nullptr;
+  if (uint32_t id = fast ? memo_hit(memo, start, max) : 0) return id;
+  if (!enter_unwinder()) return 0;
   void* raw[kMaxDepth + kShimFramesMax];
   uint32_t id = 0;
-  bool traced = false;
-  const uintptr_t* fp = static_cast<const uintptr_t*>(__builtin_frame_address(0));
-  for (unsigned i = 0; max >= 2 && i < kShimFramesMax; ++i) {
-    const uintptr_t ret = fp[1];
-    const auto* next = reinterpret_cast<const uintptr_t*>(fp[0]);
-    if (!in_shim(ret)) {
-      const TraceStart start{ret, reinterpret_cast<uintptr_t>(fp + 2),
-                             reinterpret_cast<uintptr_t>(next)};
-      traced = trace_from(start, max, raw, &id);
-      break;
-    }
-    // A shim frame's saved rbp points further up the same stack.
-    if (next <= fp) break;
-    fp = next;
-  }
-  if (!traced) id = intern_unwound(raw, unw_backtrace(raw, (int)(max + kShimFramesMax)), max);
+  if (!fast || !trace_from(memo, start, max, raw, &id))
+    id = intern_unwound(raw, unw_backtrace(raw, (int)(max + kShimFramesMax)), max);
   leave_unwinder();
   return id;
 }
