@@ -33,6 +33,8 @@ ExternalProject_Add(libunwind_build
     --disable-minidebuginfo --disable-zlibdebuginfo --disable-coredump
     --disable-ptrace --disable-setjmp --disable-tests --disable-documentation
     --disable-cxx-exceptions --disable-weak-backtrace
+    # Signals are blocked once a trace instead (libunwind/trace-signal-mask.patch).
+    --disable-block-signals
     CC=${CMAKE_C_COMPILER} CFLAGS=${_uw_cflags}
   # Installed in the build step, which declares libunwind.a: a rebuilt
   # archive then relinks the library in the same ninja run.

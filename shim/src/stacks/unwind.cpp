@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include "platform/sys.h"
@@ -71,6 +72,8 @@ TraceMemo* thread_trace_memo() {
 
 namespace {
 
+sigset_t g_all_signals;  // set by unwind_init
+
 // Frames of the shim an ordinary unwind may lead with (at most).
 constexpr unsigned kShimFramesMax = 8;
 
@@ -84,6 +87,21 @@ uint32_t intern_unwound(void* const* raw, int got, unsigned max) {
   static_assert(sizeof(void*) == sizeof(uintptr_t));
   return intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw + skip), n < max ? n : max,
                              &t_last_stack);
+}
+
+// The whole stack the ordinary way, the shim's leading frames dropped.
+// unw_step's DWARF parse takes the dynamic linker's lock and libunwind's
+// pools' locks, which libunwind no longer blocks signals around
+// (cmake/libunwind/trace-signal-mask.patch says why): a handler that jumped
+// out of itself there would leave them held. Out of line: the hot path
+// keeps no signal set in its frame. (sigprocmask, a thread's own mask in
+// glibc as libunwind uses it: pthread_sigmask is GLIBC_2.32 in libc.so.)
+__attribute__((noinline)) uint32_t unwind_ordinary(void** raw, unsigned max) {
+  sigset_t saved;
+  sigprocmask(SIG_SETMASK, &g_all_signals, &saved);
+  const uint32_t id = intern_unwound(raw, unw_backtrace(raw, (int)(max + kShimFramesMax)), max);
+  sigprocmask(SIG_SETMASK, &saved, nullptr);
+  return id;
 }
 
 // A trace kept in the thread's memo (stacks/trace_memo.h) for this start,
@@ -185,8 +203,7 @@ __attribute__((noinline)) uint32_t capture_interned(unsigned max) {
   if (!enter_unwinder()) return 0;
   void* raw[kMaxDepth + kShimFramesMax];
   uint32_t id = 0;
-  if (!fast || !trace_from(memo, start, max, raw, &id))
-    id = intern_unwound(raw, unw_backtrace(raw, (int)(max + kShimFramesMax)), max);
+  if (!fast || !trace_from(memo, start, max, raw, &id)) id = unwind_ordinary(raw, max);
   leave_unwinder();
   return id;
 }
@@ -205,6 +222,7 @@ void unwind_init() {
   uintptr_t bias = reinterpret_cast<uintptr_t>(__ehdr_start) - (first & ~uintptr_t(0xfff));
   g_shim_lo = bias + first;
   g_shim_hi = bias + last;
+  sigfillset(&g_all_signals);
   // No register-state cache. libunwind 1.6 has only the global one here
   // (UNW_CACHE_PER_THREAD needs HAVE___THREAD, which its configure never
   // defines; building it in adds 26 KB of static TLS a thread, and then
@@ -218,7 +236,10 @@ void unwind_init() {
   // thread.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
   void* warm[4];
+  sigset_t saved;
+  sigprocmask(SIG_SETMASK, &g_all_signals, &saved);
   unw_backtrace(warm, 4);
+  sigprocmask(SIG_SETMASK, &saved, nullptr);
 }
 
 }  // namespace fdscope
