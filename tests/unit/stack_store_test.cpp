@@ -71,6 +71,30 @@ TEST(StackStore, DeeperThanTheMaximumIsCutToIt) {
   EXPECT_NE(intern_stack(deep.data(), 1), id);
 }
 
+// 12,000 stacks fill the first index (512) and the second (8,192 more) and
+// go on in the third: every one keeps its id and frames, and is found again
+// in whichever index it went to.
+TEST(StackStore, StacksBeyondTheFirstIndexesAreKeptAndFoundAgain) {
+  constexpr unsigned kStacks = 12000;
+  const uint32_t count0 = stack_count();
+  std::vector<uint32_t> ids(kStacks);
+  std::set<uint32_t> distinct;
+  for (unsigned i = 0; i < kStacks; ++i) {
+    auto f = frames_for(900000 + i, 3 + i % 5);
+    ids[i] = intern_stack(f.data(), (unsigned)f.size());
+    ASSERT_NE(ids[i], 0u) << "stack " << i;
+    distinct.insert(ids[i]);
+  }
+  EXPECT_EQ(distinct.size(), kStacks);
+  EXPECT_EQ(stack_count(), count0 + kStacks);
+  for (unsigned i = 0; i < kStacks; ++i) {
+    auto f = frames_for(900000 + i, 3 + i % 5);
+    ASSERT_EQ(intern_stack(f.data(), (unsigned)f.size()), ids[i]) << "stack " << i;
+    ASSERT_EQ(stored(ids[i]), f) << "stack " << i;
+  }
+  EXPECT_EQ(stack_count(), count0 + kStacks);
+}
+
 TEST(StackStore, ConcurrentInterningAgreesOnIds) {
   constexpr int kThreads = 8;
   constexpr int kStacks = 3000;
