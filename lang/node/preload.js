@@ -27,12 +27,17 @@
     addon = null; // --no-addons, a missing or foreign binary: nothing to do
   }
 
+  // Loading worker_threads costs ~3 ms of a start-up: the addon says
+  // whether this is the main thread, and only a worker loads the module,
+  // for its threadId.
   let isMainThread = true;
   let threadId = 0;
   try {
-    const wt = require('worker_threads');
-    isMainThread = wt.isMainThread;
-    threadId = wt.threadId;
+    if (!addon || !addon.onMainThread()) {
+      const wt = require('worker_threads');
+      isMainThread = wt.isMainThread;
+      threadId = wt.threadId;
+    }
   } catch (e) { /* ignored: no worker_threads, main thread */ }
 
   // A worker's process.env is its own copy, possibly changed by the
