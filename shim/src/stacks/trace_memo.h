@@ -12,7 +12,10 @@
 // with them. The check reads word k only after words 0..k-1 matched, and
 // then word k's address is the one the walk itself would compute, so it
 // reads no memory the walk would not. Traces that needed validated reads
-// (guessed frames) are not kept.
+// (guessed frames) are not kept. RBP values the walk read but computed
+// nothing from are not logged (cmake/libunwind/trace-unused-rbp.patch), nor
+// is the start's RBP compared unless the walk used it: code built without
+// frame pointers keeps data there, different at every call.
 //
 // Where it lives: in 8 KB that the patched libunwind maps with each
 // thread's trace cache, so it is created with the thread's first capture,
@@ -41,6 +44,7 @@ struct TraceMemoKey {
   uint32_t max;       // the frames asked for
   uint32_t stack;     // the interned result
   int nreads;         // pairs in the entry's log
+  bool rbp_used;      // whether the walk computed anything from start.rbp
 };
 
 struct TraceMemo {
@@ -59,7 +63,8 @@ TraceMemo* thread_trace_memo();
 inline uint32_t memo_lookup(const TraceMemo& m, const TraceStart& s, unsigned max) {
   for (unsigned i = 0; i < kMemoEntries; ++i) {
     const TraceMemoKey& k = m.key[i];
-    if (k.start.rip != s.rip || k.start.rsp != s.rsp || k.start.rbp != s.rbp || k.max != max)
+    if (k.start.rip != s.rip || k.start.rsp != s.rsp || k.max != max ||
+        (k.rbp_used && k.start.rbp != s.rbp))
       continue;
     const uintptr_t* p = m.log[i];
     const uintptr_t* end = p + 2 * k.nreads;

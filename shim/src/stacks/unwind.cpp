@@ -28,7 +28,7 @@ extern UnwMempoolHead dwarf_reg_state_pool;
 // stack words it reads, and per-thread room that lives as long as the
 // thread's trace cache.
 int _ULx86_64_tdep_trace_logged(unw_cursor_t* cursor, void** buffer, int* size,
-                                unw_word_t* log, int* nlog);
+                                unw_word_t* log, int* nlog, int* start_rbp_used);
 void* _ULx86_64_trace_user_area(size_t* size);
 }
 
@@ -141,9 +141,9 @@ bool trace_from(TraceMemo* memo, const TraceStart& start, unsigned max, void** r
   uc.uc_mcontext.gregs[REG_RSP] = (greg_t)start.rsp;
   uc.uc_mcontext.gregs[REG_RBP] = (greg_t)start.rbp;
   unw_cursor_t cursor;
-  int n = (int)max - 1, nlog = kMemoReads;
+  int n = (int)max - 1, nlog = kMemoReads, rbp_used = 1;
   const bool ok = unw_init_local(&cursor, &uc) >= 0 &&
-                  _ULx86_64_tdep_trace_logged(&cursor, raw + 1, &n, log, &nlog) >= 0;
+                  _ULx86_64_tdep_trace_logged(&cursor, raw + 1, &n, log, &nlog, &rbp_used) >= 0;
   if (ok) {
     raw[0] = reinterpret_cast<void*>(start.rip);  // the trace records callers only
     *id = intern_stack_hinted(reinterpret_cast<const uintptr_t*>(raw), (unsigned)n + 1,
@@ -154,6 +154,7 @@ bool trace_from(TraceMemo* memo, const TraceStart& start, unsigned max, void** r
       key->nreads = nlog;
       key->start.rsp = start.rsp;
       key->start.rbp = start.rbp;
+      key->rbp_used = rbp_used != 0;
       __atomic_signal_fence(__ATOMIC_SEQ_CST);
       key->start.rip = start.rip;
     }
