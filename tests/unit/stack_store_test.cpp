@@ -71,9 +71,9 @@ TEST(StackStore, DeeperThanTheMaximumIsCutToIt) {
   EXPECT_NE(intern_stack(deep.data(), 1), id);
 }
 
-// 12,000 stacks fill the first index (512) and the second (8,192 more) and
-// go on in the third: every one keeps its id and frames, and is found again
-// in whichever index it went to.
+// 12,000 stacks fill the small index (8,192) and go on in the large one:
+// every one keeps its id and frames, and is found again in whichever index
+// it went to.
 TEST(StackStore, StacksBeyondTheFirstIndexesAreKeptAndFoundAgain) {
   constexpr unsigned kStacks = 12000;
   const uint32_t count0 = stack_count();

@@ -14,25 +14,21 @@ namespace {
 // (state/site_counts) can be arrays: a record that lost the race to publish
 // wastes its ordinal, which is why ordinals may exceed stack_count().
 constexpr uint64_t kArenaWords = 8u << 20;  // 64 MiB of address space
-// Three indexes, each taken into use only once the one before is half
-// full: 4 KiB (512 stacks), 64 KiB (8192 more) and 512 KiB. Each id's slot
-// is at a random place, so an index is soon resident as a whole: a short-
-// lived program's few stacks cost one page fault, not one for each of 16
-// pages (a fault is 10+ us in some VMs), and most programs' stacks fit in
-// the first two.
-struct Tier {
-  uint32_t size;  // slots, a power of two
-  uint32_t max;   // stacks it takes before the next tier opens
-};
-constexpr Tier kTiers[] = {{1u << 10, 1u << 9}, {1u << 14, 1u << 13}, {1u << 17, 1u << 16}};
-constexpr unsigned kNumTiers = sizeof(kTiers) / sizeof(kTiers[0]);
-constexpr uint32_t kMaxStacks = kTiers[kNumTiers - 1].max;
+// Two indexes: a small one (64 KiB) for the first stacks, and a large one
+// (512 KiB) only once the small one is half full. Each id's slot is at a
+// random place, so an index is soon resident as a whole: most programs'
+// stacks fit in the small one.
+constexpr uint32_t kSmallIndexSize = 1u << 14;  // power of two
+constexpr uint32_t kSmallMax = kSmallIndexSize / 2;
+constexpr uint32_t kIndexSize = 1u << 17;  // power of two
+constexpr uint32_t kMaxStacks = kIndexSize / 2;
 
 std::atomic<uint64_t*> g_arena{nullptr};
-std::atomic<uint32_t*> g_index[kNumTiers];
-std::atomic<uint32_t> g_tier_count[kNumTiers];
+std::atomic<uint32_t*> g_small{nullptr};
+std::atomic<uint32_t*> g_index{nullptr};
 std::atomic<uint64_t> g_top{1};  // word 0 unused: id 0 means "none"
 std::atomic<uint32_t> g_count{0};
+std::atomic<uint32_t> g_small_count{0};
 std::atomic<uint32_t> g_ordinals{0};
 
 uint64_t hash_frames(const uintptr_t* f, unsigned n) {
@@ -99,24 +95,22 @@ uint32_t intern_stack(const uintptr_t* frames, unsigned depth) {
   if (depth == 0) return 0;
   if (depth > kMaxDepth) depth = kMaxDepth;
   uint64_t* arena = lazy_map(g_arena, kArenaWords * 8);
-  if (!arena) return 0;
+  uint32_t* small = lazy_map(g_small, uint64_t(kSmallIndexSize) * 4);
+  if (!arena || !small) return 0;
 
   const uint64_t h = hash_frames(frames, depth);
   uint32_t mine = 0;  // our appended copy, once made
-  // New stacks go to the first tier not yet half full (a racing insert may
-  // take a few more); a full tier stays so and is only looked in. (A stack
-  // two threads insert as a tier fills may get an id in each: both name
-  // the same frames.)
-  for (unsigned t = 0; t < kNumTiers; ++t) {
-    uint32_t* index = lazy_map(g_index[t], uint64_t(kTiers[t].size) * 4);
-    if (!index) return 0;
-    const bool last = t + 1 == kNumTiers;
-    const bool open = last || g_tier_count[t].load(std::memory_order_relaxed) < kTiers[t].max;
-    uint32_t id = probe(index, kTiers[t].size, &g_tier_count[t], arena, h, frames, depth, open,
-                        &mine);
-    if (id || open) return id;
-  }
-  return 0;
+  // New stacks go to the small index until it is half full (a racing
+  // insert may take a few more), then to the large one; once full, the
+  // small one stays so. (A stack two threads insert at that very moment
+  // may get an id in each: both name the same frames.)
+  const bool small_open = g_small_count.load(std::memory_order_relaxed) < kSmallMax;
+  uint32_t id = probe(small, kSmallIndexSize, &g_small_count, arena, h, frames, depth,
+                      small_open, &mine);
+  if (id || small_open) return id;
+  uint32_t* index = lazy_map(g_index, uint64_t(kIndexSize) * 4);
+  if (!index) return 0;
+  return probe(index, kIndexSize, nullptr, arena, h, frames, depth, true, &mine);
 }
 
 uint32_t intern_stack_hinted(const uintptr_t* frames, unsigned depth, uint32_t* hint) {
