@@ -20,9 +20,10 @@ echo "== report: fleet of $files files, $records fd records, $(du -sh "$work/fle
 cat "$work"/fleet/* >/dev/null  # page cache warm, as for any second look
 times=()
 for _ in $(seq "${RUNS:-3}"); do
-  start=$(date +%s.%N)
+  # bash's own clock: a `date` process on each side would add its start-up
+  start=$EPOCHREALTIME
   "$bin/fdscope" report "$work"/fleet/*.jsonl >/dev/null
-  end=$(date +%s.%N)
+  end=$EPOCHREALTIME
   times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
 done
 echo "fdscope report: ${times[*]} s" >&2

@@ -35,7 +35,8 @@ DumpFrame js(const std::string& fn, const std::string& file, int line, int colum
   return f;
 }
 
-DumpFd tracked(uint32_t stack, uint32_t lang_stack = 0, const std::string& target = "/tmp/x") {
+// target: a literal (DumpFd keeps a view; a dump read from a file keeps its text).
+DumpFd tracked(uint32_t stack, uint32_t lang_stack = 0, std::string_view target = "/tmp/x") {
   DumpFd fd;
   fd.tracked = true;
   fd.kind = "file";

@@ -97,7 +97,7 @@ void count(ReportSite& s, const DumpFd& fd, LastCounted& last) {
   if (!(same_kind && same_call && fd.target == last.target)) {
     thread_local std::string normalised;
     normalised.resize(fd.target.size() + 8);
-    normalised.resize(common::normalise_target(fd.kind.c_str(), fd.call.c_str(), fd.target.c_str(),
+    normalised.resize(common::normalise_target(fd.kind.c_str(), fd.call.c_str(), fd.target.data(),
                                                normalised.data(), normalised.size()));
     if (!last.target_count || normalised != last.normalised) {
       last.normalised = normalised;

@@ -7,10 +7,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fdscope_common/lang_frames.h"
+#include "input/text_store.h"
 
 namespace fdscope::tool {
 
@@ -41,7 +44,8 @@ struct DumpModule {
 struct DumpFd {
   int fd = -1;
   std::string kind;
-  std::string target;
+  // In the reading Dump's text store, NUL-terminated (or a literal).
+  std::string_view target = "";
   bool tracked = false;
   std::string call;
   int64_t time_ms = 0;
@@ -86,6 +90,10 @@ struct Dump {
   std::map<uint32_t, std::vector<DumpFrame>> stacks;
   std::vector<DumpFd> fds;
   std::vector<DumpPeak> peaks;
+  // What the records' string_views point into: shared by the dumps of one
+  // file (a record may be read before its dump is known), and kept alive
+  // by any copy of a Dump.
+  std::shared_ptr<const TextStore> text;
 };
 
 }  // namespace fdscope::tool

@@ -59,6 +59,7 @@ struct Line {
   int64_t pid = 0, seq = 0, end_fds = -1, end_stacks = -1;
   int64_t peak = 0, open = 0, native_stack = 0;  // peak lines
   DumpFd* fd = nullptr;  // where the record's fields go (Reader::handle)
+  TextStore* text = nullptr;  // where its target is kept
 };
 
 // A field's value, from simdjson or from the flat fast path, converted the
@@ -113,7 +114,7 @@ void read_field(Line& l, std::string_view k, const V& v) {
       if (k == "stack") r.stack = (uint32_t)v.as_int();
       break;
     case 6:
-      if (k == "target") set(r.target, v.as_view());
+      if (k == "target") r.target = l.text->keep(v.as_view());
       else if (k == "thread") set(r.thread, v.as_view());
       else if (k == "age_ms") r.age_ms = v.as_int();
       else if (k == "stacks") l.end_stacks = v.as_int(-1);
@@ -256,6 +257,7 @@ class Reader {
     std::vector<DumpFd>* into = has_last_ ? &result_.dumps[last_->second].fds : nullptr;
     Line l;
     l.fd = into ? &into->emplace_back() : &(spare_ = DumpFd{});
+    l.text = text_.get();
     bool flat = flat_json::parse(
         json, [&l](std::string_view k, const flat_json::Value& v) { read_field(l, k, FlatValue{v}); },
         &kFdOrder);
@@ -265,6 +267,7 @@ class Reader {
       *fd = DumpFd{};
       l = Line{};
       l.fd = fd;
+      l.text = text_.get();
       if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
           !l.obj.is_object()) {
         if (into) into->pop_back();
@@ -372,6 +375,7 @@ class Reader {
     }
     Dump d;
     d.file = path_;
+    d.text = text_;
     d.format = format;
     d.pid = id.pid;
     d.run = id.run;
@@ -397,6 +401,7 @@ class Reader {
   }
 
   std::string path_;
+  std::shared_ptr<TextStore> text_ = std::make_shared<TextStore>();
   simdjson::dom::parser parser_;
   std::map<Identity, size_t> open_;
   std::set<Identity> rejected_;  // dumps of a format this reader does not know
