@@ -6,6 +6,8 @@
 #include <map>
 #include <random>
 #include <set>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -138,6 +140,60 @@ TEST(StackStore, ConcurrentInterningAgreesOnIds) {
   EXPECT_EQ(stack_count(), count0 + kStacks);
   for (int i = 0; i < kStacks; ++i)
     ASSERT_EQ(intern_stack(stacks[i].data(), (unsigned)stacks[i].size()), ids[0][i]);
+}
+
+// The moment the first index fills. Thread A chooses the small index for a
+// new stack S while it is open, and is held there (the store's test hook);
+// another stack fills the small index; thread B, finding it full, interns
+// S in the large one; then A goes on. Both must get one id for S. Without
+// the seal B leaves on S's slot in the small index, A would put S there
+// too and the one stack would have two ids. The store is process-wide, so
+// this runs in a fresh process (a threadsafe death test re-executes this
+// binary for it).
+std::atomic<std::thread::id> g_held_thread;
+std::atomic<int> g_held{0};  // 1: A is held, 2: let it go
+
+void hold_chosen_thread(bool small_open) {
+  if (std::this_thread::get_id() != g_held_thread.load() || !small_open) return;
+  g_held.store(1);
+  while (g_held.load() != 2) std::this_thread::yield();
+}
+
+[[noreturn]] void intern_across_the_crossing() {
+  constexpr uint32_t kFirstIndexHolds = 8192;  // stacks/stack_store.cpp: kSmallMax
+  for (uint64_t i = 0; stack_count() < kFirstIndexHolds - 1; ++i) {
+    auto f = frames_for(5000000 + i, 4);
+    intern_stack(f.data(), (unsigned)f.size());
+  }
+  auto s = frames_for(6000000, 6), t = frames_for(6000001, 6);
+  stack_store_after_choice = hold_chosen_thread;
+  uint32_t id_a = 0;
+  std::atomic<bool> go{false};
+  std::thread a([&] {
+    while (!go.load()) std::this_thread::yield();
+    id_a = intern_stack(s.data(), (unsigned)s.size());
+  });
+  g_held_thread.store(a.get_id());
+  go.store(true);
+  while (g_held.load() != 1) std::this_thread::yield();
+  uint32_t id_t = intern_stack(t.data(), (unsigned)t.size());  // the small index is full
+  uint32_t id_b = 0;
+  std::thread b([&] { id_b = intern_stack(s.data(), (unsigned)s.size()); });
+  b.join();
+  g_held.store(2);
+  a.join();
+  uint32_t again = intern_stack(s.data(), (unsigned)s.size());
+  fprintf(stderr, "count %u, t %u, S: A %u, B %u, again %u\n", stack_count(), id_t, id_a, id_b,
+          again);
+  bool ok = stack_count() == kFirstIndexHolds + 1 && id_t != 0 && id_b != 0 && id_a == id_b &&
+            again == id_b && stored(id_b) == s;
+  fprintf(stderr, ok ? "one id\n" : "ids differ\n");
+  std::_Exit(ok ? 0 : 1);
+}
+
+TEST(StackStore, AStackInternedAsTheFirstIndexFillsGetsOneId) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ASSERT_EXIT(intern_across_the_crossing(), ::testing::ExitedWithCode(0), "one id");
 }
 
 TEST(StackStore, AHintIsComparedNeverTrusted) {

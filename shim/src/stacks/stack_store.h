@@ -8,8 +8,9 @@
 // threads inserting the same new stack at once both append it; one wins the
 // index slot and the other's copy is left unused (rare, and bounded by the
 // number of threads). The index is a small one for the first stacks and a
-// large one for more (stacks/stack_store.cpp); when that is half full, new
-// stacks get id 0 ("not recorded") rather than growing without bound.
+// large one for more (stacks/stack_store.cpp; a stack keeps one id across
+// the change); when that is half full, new stacks get id 0 ("not
+// recorded") rather than growing without bound.
 #pragma once
 
 #include <stdint.h>
@@ -41,5 +42,11 @@ uint32_t stack_count();
 // tables indexed by stack; at most stack_ordinals().
 uint32_t stack_ordinal(uint32_t id);
 uint32_t stack_ordinals();
+
+#ifdef FDSCOPE_TESTING
+// Called by intern_stack once it has chosen the index a new stack would go
+// to (small_open: the small one), before it looks: tests hold a thread there.
+extern void (*stack_store_after_choice)(bool small_open);
+#endif
 
 }  // namespace fdscope
