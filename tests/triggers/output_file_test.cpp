@@ -121,6 +121,34 @@ TEST(OutputFile, RefusedDirectoryFallsBackToTmpdirAndSaysWhere) {
   EXPECT_EQ(st.st_uid, getuid() == 0 ? 65534u : getuid()) << "the dump is the process's own";
 }
 
+// The same for a process that starts as root, where it may write, and
+// drops to nobody later, as nginx's workers do: its dumps after the drop
+// fall back too (the library cannot know in advance).
+TEST(OutputFile, ProgramThatDropsPrivilegesLaterFallsBackToTmpdir) {
+  if (getuid() != 0) GTEST_SKIP() << "needs root to drop privileges";
+  TempDir tmp;
+  chmod(tmp.path().c_str(), 0777);
+  const std::string own = tmp.join("root-only");
+  ASSERT_EQ(mkdir(own.c_str(), 0700), 0);
+  const std::string path = own + "/dump.jsonl";
+  Result r = run_three(tmp, "output=" + path, nullptr, false,
+                       {"say:hello", "nobody", "files:3", "say:bye"});
+  ASSERT_TRUE(r.exited(0)) << r.describe();
+  EXPECT_EQ(r.out, "hello\nnobody rc=0\nfile fd=3\nfile fd=4\nfile fd=5\nbye\n");
+  const std::string fallback = default_path(tmp, r.pid);
+  auto all = lines(r.err);
+  ASSERT_EQ(all.size(), 2u) << r.err;
+  EXPECT_EQ(all[0], "fdscope: pid " + std::to_string(r.pid) +
+                        " dump 1 (threshold): 6 open of limit 200, 3 tracked -> " + fallback +
+                        " (cannot write to " + path + ": permission denied)");
+  EXPECT_TRUE(std::filesystem::is_empty(own));
+  expect_threshold_dump_in(fallback, r.pid);
+  struct stat st{};
+  ASSERT_EQ(stat(fallback.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u) << "written after the drop, by nobody";
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 // $TMPDIR refused as well: /tmp.
 TEST(OutputFile, RefusedDirectoryAndTmpdirFallBackToSlashTmp) {
   if (getuid() != 0) GTEST_SKIP() << "needs root to run the program as nobody";

@@ -18,6 +18,8 @@
  *                  daemon does at start-up; forgets what it opened
  *     exec         exec leak_program DIR with the steps after this one
  *     rlimit:N     set the soft RLIMIT_NOFILE to N
+ *     nobody       drop privileges to nobody (setgroups, setgid, setuid
+ *                  65534), as a server's worker does after start-up
  *     vfork:N      N x vfork + exec of /bin/true from this thread while a
  *                  second thread opens and closes; prints how many exited 0
  *     say:TEXT     print TEXT on stdout
@@ -30,6 +32,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -220,6 +223,9 @@ int main(int argc, char** argv) {
       getrlimit(RLIMIT_NOFILE, &lim);
       lim.rlim_cur = (rlim_t)k;
       say("rlimit %d rc=%d", k, setrlimit(RLIMIT_NOFILE, &lim));
+    } else if (strcmp(s, "nobody") == 0) {
+      int rc = setgroups(0, NULL) || setgid(65534) || setuid(65534) ? -1 : 0;
+      say("nobody rc=%d", rc);
     } else if (strncmp(s, "vfork:", 6) == 0) {
       say("vfork %d ok %d", k, vfork_storm(k));
     } else if (strncmp(s, "say:", 4) == 0) {
