@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "stacks/stack_store.h"
+#include "util/tiered_index.h"
 
 namespace fdscope {
 namespace {
@@ -73,9 +74,9 @@ TEST(StackStore, DeeperThanTheMaximumIsCutToIt) {
   EXPECT_NE(intern_stack(deep.data(), 1), id);
 }
 
-// 12,000 stacks fill the small index (8,192) and go on in the large one:
-// every one keeps its id and frames, and is found again in whichever index
-// it went to.
+// 12,000 stacks fill the first two index tiers (512, 8,192) and go on in
+// the third: every one keeps its id and frames, and is found again in
+// whichever tier it went to.
 TEST(StackStore, StacksBeyondTheFirstIndexesAreKeptAndFoundAgain) {
   constexpr unsigned kStacks = 12000;
   const uint32_t count0 = stack_count();
@@ -142,31 +143,31 @@ TEST(StackStore, ConcurrentInterningAgreesOnIds) {
     ASSERT_EQ(intern_stack(stacks[i].data(), (unsigned)stacks[i].size()), ids[0][i]);
 }
 
-// The moment the first index fills. Thread A chooses the small index for a
-// new stack S while it is open, and is held there (the store's test hook);
-// another stack fills the small index; thread B, finding it full, interns
-// S in the large one; then A goes on. Both must get one id for S. Without
-// the seal B leaves on S's slot in the small index, A would put S there
-// too and the one stack would have two ids. The store is process-wide, so
+// The moment the first index tier fills. Thread A chooses the first tier
+// for a new stack S while it is open, and is held there (the index's test
+// hook); another stack fills the tier; thread B, finding it full, interns S
+// in the second; then A goes on. Both must get one id for S. Without the
+// seal B leaves on S's slot in the first tier, A would put S there too and
+// the one stack would have two ids. The store is process-wide, so
 // this runs in a fresh process (a threadsafe death test re-executes this
 // binary for it).
 std::atomic<std::thread::id> g_held_thread;
 std::atomic<int> g_held{0};  // 1: A is held, 2: let it go
 
-void hold_chosen_thread(bool small_open) {
-  if (std::this_thread::get_id() != g_held_thread.load() || !small_open) return;
+void hold_chosen_thread(unsigned tier, bool open) {
+  if (std::this_thread::get_id() != g_held_thread.load() || tier != 0 || !open) return;
   g_held.store(1);
   while (g_held.load() != 2) std::this_thread::yield();
 }
 
 [[noreturn]] void intern_across_the_crossing() {
-  constexpr uint32_t kFirstIndexHolds = 8192;  // stacks/stack_store.cpp: kSmallMax
+  constexpr uint32_t kFirstIndexHolds = 512;  // stacks/stack_store.cpp: half of tier 0
   for (uint64_t i = 0; stack_count() < kFirstIndexHolds - 1; ++i) {
     auto f = frames_for(5000000 + i, 4);
     intern_stack(f.data(), (unsigned)f.size());
   }
   auto s = frames_for(6000000, 6), t = frames_for(6000001, 6);
-  stack_store_after_choice = hold_chosen_thread;
+  tiered_index_after_choice = hold_chosen_thread;
   uint32_t id_a = 0;
   std::atomic<bool> go{false};
   std::thread a([&] {

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "platform/lazy_map.h"
+#include "util/tiered_index.h"
 
 namespace fdscope::lang {
 namespace {
@@ -23,13 +24,12 @@ struct Header {
 static_assert(sizeof(Header) == 24);
 
 constexpr uint64_t kArenaBytes = uint64_t(64) << 20;  // address space; pages touched on use
-constexpr uint32_t kIndexSize = 1u << 17;
-constexpr uint32_t kMaxFrames = kIndexSize / 2;
+// Index tiers of 4 KiB, 64 KiB and 512 KiB (util/tiered_index.h): a
+// script's first frames fit in one page.
+constinit TieredIndex<10, 14, 17> g_index;
 
 std::atomic<unsigned char*> g_arena{nullptr};
-std::atomic<uint32_t*> g_index{nullptr};
 std::atomic<uint64_t> g_top{8};  // offset 0 unused: id 0 means "none"
-std::atomic<uint32_t> g_count{0};
 
 // A cut name must stay valid UTF-8 (the dump is JSON): never end inside a
 // multi-byte sequence.
@@ -74,18 +74,17 @@ uint32_t intern_frame(fdscope_lang lang, const char* fn, size_t fn_len, const ch
   fn_len = cut_utf8(fn, fn_len, kMaxName);
   file_len = cut_utf8(file, file_len, kMaxFile);
   unsigned char* arena = lazy_map(g_arena, kArenaBytes);
-  uint32_t* index = lazy_map(g_index, uint64_t(kIndexSize) * 4);
-  if (!arena || !index) return 0;
+  if (!arena) return 0;
 
   const uint8_t l = (uint8_t)lang;
   const uint64_t h = hash_frame(l, fn, fn_len, file, file_len, line, column);
-  uint32_t pos = (uint32_t)h & (kIndexSize - 1);
-  uint32_t mine = 0;
-  for (uint32_t probe = 0; probe < kIndexSize; ++probe, pos = (pos + 1) & (kIndexSize - 1)) {
-    uint32_t id = __atomic_load_n(&index[pos], __ATOMIC_ACQUIRE);
-    if (id == 0) {
-      if (!mine) {
-        if (g_count.load(std::memory_order_relaxed) >= kMaxFrames) return 0;
+  return g_index.find_or_add(
+      h,
+      [&](uint32_t id) {
+        return same(reinterpret_cast<const Header*>(arena + uint64_t(id) * 8), h, l, fn, fn_len,
+                    file, file_len, line, column);
+      },
+      [&]() -> uint32_t {
         uint64_t size = (sizeof(Header) + fn_len + file_len + 7) & ~uint64_t(7);
         uint64_t at = g_top.fetch_add(size, std::memory_order_relaxed);
         if (at + size > kArenaBytes) return 0;
@@ -94,21 +93,8 @@ uint32_t intern_frame(fdscope_lang lang, const char* fn, size_t fn_len, const ch
         char* bytes = reinterpret_cast<char*>(r + 1);
         if (fn_len) memcpy(bytes, fn, fn_len);
         if (file_len) memcpy(bytes + fn_len, file, file_len);
-        mine = (uint32_t)(at / 8);
-      }
-      uint32_t expected = 0;
-      if (__atomic_compare_exchange_n(&index[pos], &expected, mine, false, __ATOMIC_RELEASE,
-                                      __ATOMIC_ACQUIRE)) {
-        g_count.fetch_add(1, std::memory_order_relaxed);
-        return mine;
-      }
-      id = expected;
-    }
-    if (same(reinterpret_cast<const Header*>(arena + uint64_t(id) * 8), h, l, fn, fn_len, file,
-             file_len, line, column))
-      return id;
-  }
-  return 0;
+        return (uint32_t)(at / 8);
+      });
 }
 
 bool frame_info(uint32_t id, FrameInfo* out) {

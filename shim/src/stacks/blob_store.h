@@ -6,8 +6,8 @@
 // not sockets, and a program has few threads and few peers.
 //
 // Lock-free, as stacks/stack_store.h: lookups only read; a new string is
-// appended to an arena (one atomic bump) and published with a CAS into an
-// open-addressing index. When the index is half full, new strings get id 0.
+// appended to an arena (one atomic bump) and published with a CAS into a
+// tiered index (util/tiered_index.h). When it is full, new strings get id 0.
 #pragma once
 
 #include <stddef.h>

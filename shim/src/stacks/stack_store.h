@@ -4,13 +4,10 @@
 // the number of calls.
 //
 // Lock-free: lookups only read; a new stack is appended to an arena (one
-// atomic bump) and published with a CAS into an open-addressing index. Two
-// threads inserting the same new stack at once both append it; one wins the
-// index slot and the other's copy is left unused (rare, and bounded by the
-// number of threads). The index is a small one for the first stacks and a
-// large one for more (stacks/stack_store.cpp; a stack keeps one id across
-// the change); when that is half full, new stacks get id 0 ("not
-// recorded") rather than growing without bound.
+// atomic bump) and published with a CAS into a tiered open-addressing
+// index (util/tiered_index.h: one id per stack, also as a tier fills).
+// When the index is full, new stacks get id 0 ("not recorded") rather than
+// growing without bound.
 #pragma once
 
 #include <stdint.h>
@@ -42,11 +39,5 @@ uint32_t stack_count();
 // tables indexed by stack; at most stack_ordinals().
 uint32_t stack_ordinal(uint32_t id);
 uint32_t stack_ordinals();
-
-#ifdef FDSCOPE_TESTING
-// Called by intern_stack once it has chosen the index a new stack would go
-// to (small_open: the small one), before it looks: tests hold a thread there.
-extern void (*stack_store_after_choice)(bool small_open);
-#endif
 
 }  // namespace fdscope
