@@ -94,6 +94,23 @@ TEST(OutputFile, MissingDirectoryCostsOneStderrLine) {
   EXPECT_FALSE(std::filesystem::exists(tmp.join("missing")));
 }
 
+// The one line of a dump that fell back from `refused` (its directory left
+// empty) to the private file in tmp, the dump whole there and owned by uid.
+void expect_fallback(const Result& r, const TempDir& tmp, const std::string& refused_dir,
+                     const std::string& refused, uid_t uid) {
+  const std::string fallback = default_path(tmp, r.pid);
+  auto all = lines(r.err);
+  ASSERT_EQ(all.size(), 2u) << r.err;
+  EXPECT_EQ(all[0], "fdscope: pid " + std::to_string(r.pid) +
+                        " dump 1 (threshold): 6 open of limit 200, 3 tracked -> " + fallback +
+                        " (cannot write to " + refused + ": permission denied)");
+  EXPECT_TRUE(std::filesystem::is_empty(refused_dir));
+  expect_threshold_dump_in(fallback, r.pid);
+  struct stat st{};
+  ASSERT_EQ(stat(fallback.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid) << "the dump is the process's own";
+}
+
 // A process that can no longer write where it was told (a worker that
 // dropped privileges: nginx's run as nobody) falls back to a private file
 // in its $TMPDIR, and says so in one line naming both files. Run as nobody
@@ -108,17 +125,7 @@ TEST(OutputFile, RefusedDirectoryFallsBackToTmpdirAndSaysWhere) {
   Result r = run_three(tmp, "output=" + path, nullptr, true);
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, kProgramOut);
-  const std::string fallback = default_path(tmp, r.pid);
-  auto all = lines(r.err);
-  ASSERT_EQ(all.size(), 2u) << r.err;
-  EXPECT_EQ(all[0], "fdscope: pid " + std::to_string(r.pid) +
-                        " dump 1 (threshold): 6 open of limit 200, 3 tracked -> " + fallback +
-                        " (cannot write to " + path + ": permission denied)");
-  EXPECT_TRUE(std::filesystem::is_empty(ro));
-  expect_threshold_dump_in(fallback, r.pid);
-  struct stat st{};
-  ASSERT_EQ(stat(fallback.c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, getuid() == 0 ? 65534u : getuid()) << "the dump is the process's own";
+  expect_fallback(r, tmp, ro, path, getuid() == 0 ? 65534u : getuid());
 }
 
 // The same for a process that starts as root, where it may write, and
@@ -135,18 +142,7 @@ TEST(OutputFile, ProgramThatDropsPrivilegesLaterFallsBackToTmpdir) {
                        {"say:hello", "nobody", "files:3", "say:bye"});
   ASSERT_TRUE(r.exited(0)) << r.describe();
   EXPECT_EQ(r.out, "hello\nnobody rc=0\nfile fd=3\nfile fd=4\nfile fd=5\nbye\n");
-  const std::string fallback = default_path(tmp, r.pid);
-  auto all = lines(r.err);
-  ASSERT_EQ(all.size(), 2u) << r.err;
-  EXPECT_EQ(all[0], "fdscope: pid " + std::to_string(r.pid) +
-                        " dump 1 (threshold): 6 open of limit 200, 3 tracked -> " + fallback +
-                        " (cannot write to " + path + ": permission denied)");
-  EXPECT_TRUE(std::filesystem::is_empty(own));
-  expect_threshold_dump_in(fallback, r.pid);
-  struct stat st{};
-  ASSERT_EQ(stat(fallback.c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 65534u) << "written after the drop, by nobody";
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  expect_fallback(r, tmp, own, path, 65534u);  // written after the drop, by nobody
 }
 
 // $TMPDIR refused as well: /tmp.
