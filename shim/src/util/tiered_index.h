@@ -71,13 +71,6 @@ class TieredIndex {
     return n;
   }
 
-  // The most records it takes (give or take a few racing additions).
-  static constexpr uint32_t capacity() {
-    uint32_t n = 0;
-    for (unsigned t = 0; t < kTiers; ++t) n += size(t) / 2;
-    return n;
-  }
-
  private:
   static constexpr unsigned kTiers = sizeof...(Log2Sizes);
   static constexpr unsigned kLog2[kTiers] = {Log2Sizes...};
