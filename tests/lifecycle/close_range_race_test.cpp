@@ -6,13 +6,16 @@
 // and every record in the range is a creator's; a CLOSE_RANGE_CLOEXEC call
 // (which closes nothing) drops no record; after a last close_range, numbers
 // taken behind the library's back show untracked, never with an old record.
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <random>
+#include <string>
 
 #include "lifecycle_util.h"
 
@@ -47,7 +50,13 @@ __attribute__((noinline)) void close_range_race_creator(Creator* c) {
     }
     const int target = (int)(kFirst + rng() % (kLast - kFirst + 1));
     if (rng() % 2) {
-      if (dup2(fd, target) != target) c->error = "dup2 failed";
+      // EBUSY is the kernel's own answer when another thread has allocated
+      // `target` and not yet installed its file (dup2(2), "Linux only"); a
+      // plain run gets it too, so the creator retries as a program would.
+      int r;
+      do r = dup2(fd, target);
+      while (r < 0 && errno == EBUSY);
+      if (r != target) c->error = "dup2 failed: " + std::string(strerror(errno));
     } else {
       int moved = fcntl(s, F_DUPFD_CLOEXEC, (int)kFirst);
       if (moved > (int)kLast) close(moved);  // the range is full: not ours to keep
