@@ -79,6 +79,7 @@ TEST(StackStore, DeeperThanTheMaximumIsCutToIt) {
 // whichever tier it went to.
 TEST(StackStore, StacksBeyondTheFirstIndexesAreKeptAndFoundAgain) {
   constexpr unsigned kStacks = 12000;
+  static_assert(kStacks > StackIndex::holds(0) + StackIndex::holds(1));
   const uint32_t count0 = stack_count();
   std::vector<uint32_t> ids(kStacks);
   std::set<uint32_t> distinct;
@@ -161,7 +162,7 @@ void hold_chosen_thread(unsigned tier, bool open) {
 }
 
 [[noreturn]] void intern_across_the_crossing() {
-  constexpr uint32_t kFirstIndexHolds = 512;  // stacks/stack_store.cpp: half of tier 0
+  constexpr uint32_t kFirstIndexHolds = StackIndex::holds(0);
   for (uint64_t i = 0; stack_count() < kFirstIndexHolds - 1; ++i) {
     auto f = frames_for(5000000 + i, 4);
     intern_stack(f.data(), (unsigned)f.size());

@@ -9,6 +9,7 @@
 
 #include "platform/reserve_fd.h"
 #include "platform/sys.h"
+#include "util/text.h"
 #include "fdscope_common/output_name.h"
 
 namespace fdscope {
@@ -23,13 +24,6 @@ int g_refused_error;
 
 void expand(const char* tmpl, char* out, unsigned cap) {
   common::expand_output_name(tmpl, sys::getpid(), sys::realtime_ns() / 1000000000u, out, cap);
-}
-
-// strlcpy: dst always ends up NUL-terminated.
-void copy_bounded(char* dst, size_t cap, const char* src) {
-  size_t n = strnlen(src, cap - 1);
-  memcpy(dst, src, n);
-  dst[n] = 0;
 }
 
 constexpr int kAppend = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;

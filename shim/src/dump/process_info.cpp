@@ -41,11 +41,7 @@ void new_run_id() {
 void process_info_init() {
   for (EnvField& f : g_env) {
     const char* v = getenv(f.var);
-    if (v) {
-      size_t n = strnlen(v, sizeof(f.value) - 1);
-      memcpy(f.value, v, n);
-      f.value[n] = 0;
-    }
+    if (v) copy_bounded(f.value, v);
   }
   new_run_id();
 }

@@ -94,9 +94,7 @@ void state_dump_written(unsigned seq, Reason reason, const char* path, int error
   g_last.seq = seq;
   g_last.reason = reason;
   g_last.error = error;
-  size_t n = strnlen(path, sizeof(g_last.path) - 1);
-  memcpy(g_last.path, path, n);
-  g_last.path[n] = 0;
+  copy_bounded(g_last.path, path);
   state_publish();
 }
 

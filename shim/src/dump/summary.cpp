@@ -168,7 +168,7 @@ void SiteTally::add(uint32_t stack, uint32_t lang_stack, const char* kind, const
   }
   int slot = free_slot >= 0 ? free_slot : least;
   if (free_slot < 0 && --s->target_count[least] > 0) return;
-  strncpy(s->target[slot], target, kTargetLen - 1);
+  copy_bounded(s->target[slot], target);
   s->target_count[slot] = 1;
 }
 

@@ -4,7 +4,6 @@
 #include <atomic>
 
 #include "platform/lazy_map.h"
-#include "util/tiered_index.h"
 
 namespace fdscope {
 namespace {
@@ -15,9 +14,7 @@ namespace {
 // (state/site_counts) can be arrays: a record that lost the race to publish
 // wastes its ordinal, which is why ordinals may exceed stack_count().
 constexpr uint64_t kArenaWords = 8u << 20;  // 64 MiB of address space
-// Index tiers of 4 KiB, 64 KiB and 512 KiB (util/tiered_index.h): most
-// programs' stacks fit in the first page or two; at most ~74,000 stacks.
-constinit TieredIndex<10, 14, 17> g_index;
+constinit StackIndex g_index;
 
 std::atomic<uint64_t*> g_arena{nullptr};
 std::atomic<uint64_t> g_top{1};  // word 0 unused: id 0 means "none"

@@ -12,7 +12,13 @@
 
 #include <stdint.h>
 
+#include "util/tiered_index.h"
+
 namespace fdscope {
+
+// Index tiers of 4 KiB, 64 KiB and 512 KiB: most programs' stacks fit in
+// the first page or two; at most ~74,000 stacks.
+using StackIndex = TieredIndex<10, 14, 17>;
 
 constexpr unsigned kMaxDepth = 64;
 

@@ -215,9 +215,7 @@ void load_options() {
 
 void load_options_from(const char* text) {
   parse_options(text, &g_options, to_stderr);
-  size_t n = text ? strnlen(text, sizeof(g_text) - 1) : 0;
-  if (n) memcpy(g_text, text, n);
-  g_text[n] = 0;
+  copy_bounded(g_text, text ? text : "");
 }
 
 const Options& options() { return g_options; }

@@ -14,6 +14,12 @@ bool parse_u64(const char* s, size_t n, uint64_t* out) {
   return true;
 }
 
+void copy_bounded(char* dst, size_t cap, const char* src) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
 unsigned format_u64(char* buf, uint64_t v) {
   static const char kPairs[] =
       "00010203040506070809101112131415161718192021222324252627282930313233343536373839"

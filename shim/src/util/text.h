@@ -14,6 +14,14 @@ bool parse_u64(const char* s, size_t n, uint64_t* out);
 unsigned format_u64(char* buf, uint64_t v);
 unsigned format_hex(char* buf, uint64_t v);
 
+// strlcpy: copies what fits of src into dst[cap] (cap >= 1), which always
+// ends up NUL-terminated.
+void copy_bounded(char* dst, size_t cap, const char* src);
+template <size_t N>
+void copy_bounded(char (&dst)[N], const char* src) {
+  copy_bounded(dst, N, src);
+}
+
 // A bounded, NUL-terminated line builder: text past its size is dropped.
 class LineBuf {
  public:

@@ -48,7 +48,7 @@ class TieredIndex {
     for (unsigned t = 0; t < kTiers; ++t) {
       uint32_t* slots = lazy_map(slots_[t], uint64_t(size(t)) * 4);
       if (!slots) return 0;
-      const bool open = count_[t].load(std::memory_order_relaxed) < size(t) / 2;
+      const bool open = count_[t].load(std::memory_order_relaxed) < holds(t);
 #ifdef FDSCOPE_TESTING
       if (tiered_index_after_choice) tiered_index_after_choice(t, open);
 #endif
@@ -63,6 +63,9 @@ class TieredIndex {
     }
     return 0;
   }
+
+  // How many records tier t takes before new ones go to the next.
+  static constexpr uint32_t holds(unsigned t) { return size(t) / 2; }
 
   // Records published (those that lost a race are not counted).
   uint32_t count() const {
