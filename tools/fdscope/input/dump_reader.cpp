@@ -255,19 +255,22 @@ class Reader {
     // An fd line's fields go straight into the record it will be: the next
     // one of the last line's dump (nearly every line is one), else a spare.
     std::vector<DumpFd>* into = has_last_ ? &result_.dumps[last_->second].fds : nullptr;
-    Line l;
-    l.fd = into ? &into->emplace_back() : &(spare_ = DumpFd{});
-    l.text = text_.get();
+    // Every reading of the line starts from a blank one aimed at the same
+    // record and text store.
+    auto blank_line = [this](DumpFd* fd) {
+      Line fresh;
+      fresh.fd = fd;
+      fresh.text = text_.get();
+      return fresh;
+    };
+    Line l = blank_line(into ? &into->emplace_back() : &(spare_ = DumpFd{}));
     bool flat = flat_json::parse(
         json, [&l](std::string_view k, const flat_json::Value& v) { read_field(l, k, FlatValue{v}); },
         &kFdOrder);
     if (flat) l.kind = type_of(l.type);
     if (!flat || needs_document(l.kind)) {
-      DumpFd* fd = l.fd;
-      *fd = DumpFd{};
-      l = Line{};
-      l.fd = fd;
-      l.text = text_.get();
+      *l.fd = DumpFd{};
+      l = blank_line(l.fd);
       if (parser_.parse(json.data(), json.size(), false).get(l.obj) != simdjson::SUCCESS ||
           !l.obj.is_object()) {
         if (into) into->pop_back();
