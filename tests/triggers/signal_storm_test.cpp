@@ -84,12 +84,13 @@ size_t headers_in(const std::string& path) {
 }
 
 // Sends SIGUSR2 to the child every 2 ms for two seconds, and on (up to
-// eight) until each of `paths` holds `want` dumps: a sanitizer build's
+// twenty) until each of `paths` holds `want` dumps: a sanitizer build's
 // dumps are slow, and signals that come during one are not answered. After
 // every 25 signals it pauses 30 ms, so that a dump the program asks for
 // itself can start between two signal dumps (back to back they leave it no
 // gap in a sanitizer build on a loaded machine); the next signals still
-// land in that dump.
+// land in that dump. Past eight seconds it pauses after every 5: TSan on a
+// loaded machine once let only 4 requested dumps through in eight.
 // Returns how many were sent.
 int storm(Child& child, const std::vector<std::string>& paths, size_t want) {
   int sent = 0;
@@ -101,11 +102,12 @@ int storm(Child& child, const std::vector<std::string>& paths, size_t want) {
   };
   for (;;) {
     const auto ran = std::chrono::steady_clock::now() - start;
-    if (ran >= std::chrono::seconds(8)) break;
+    if (ran >= std::chrono::seconds(20)) break;
     if (ran >= std::chrono::seconds(2) && sent % 50 == 0 && enough()) break;
     child.signal(SIGUSR2);
     ++sent;
-    std::this_thread::sleep_for(std::chrono::milliseconds(sent % 25 == 0 ? 30 : 2));
+    const int pause_every = ran >= std::chrono::seconds(8) ? 5 : 25;
+    std::this_thread::sleep_for(std::chrono::milliseconds(sent % pause_every == 0 ? 30 : 2));
   }
   return sent;
 }
