@@ -210,7 +210,7 @@ int snapshot_by_state(const SnapshotArgs& args, const ProcessState& before) {
     const std::string path = reachable(pid, now->last_path);
     LoadedDumps loaded = read_dump_files({path}, kWho);
     for (const Dump& d : loaded.files.empty() ? std::vector<Dump>{} : loaded.files[0].dumps) {
-      if (d.pid != pid || d.seq != now->last_seq || !d.complete) continue;
+      if (d.pid != pid || d.seq != (int64_t)now->last_seq || !d.complete) continue;
       render(d, now->last_path, args);
       return kExitOk;
     }
